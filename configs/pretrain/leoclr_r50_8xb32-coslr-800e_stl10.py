@@ -1,0 +1,11 @@
+# STL-10 pretraining on train+unlabeled (ImageFolder export of stl10_binary, see REPRODUCE.md).
+# Resolution and epochs [pending] in the paper: native 96 px and 800 epochs [choice].
+_base_ = ['./_base_/leoclr_r50_in1k.py']
+dataset_name = 'stl10'
+data_root = 'data/stl10'
+epochs = 800
+train_dataloader = dict(dataset=dict(data_root=data_root, split='train+unlabeled', size=96))
+train_cfg = dict(max_epochs=epochs)
+param_scheduler = [dict(type='CosineAnnealingLR', T_max=epochs, by_epoch=True, begin=0, end=epochs)]
+custom_hooks = [dict(type='KNNMonitorHook', data_root=data_root, bank_split='train', query_split='test',
+                     size=96, interval=10, by_epoch=True, batch_size=512, num_workers=8)]

@@ -1,0 +1,1 @@
+"""Datasets used by the replication suite (synthetic scenes generator lives in ``scenes``)."""

@@ -1,0 +1,174 @@
+"""Hooks: plain-type checkpoints (safe `weights_only` loading), the kNN monitor, and the curves CSV."""
+from __future__ import annotations
+
+import csv
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
+from mmengine.logging import HistoryBuffer
+from mmengine.model import is_model_wrapper
+from mmengine.registry import HOOKS
+from torch.utils.data import DataLoader
+
+from pretrain.data import EvalImageFolder
+from suite.knn import weighted_knn_top1
+
+_BUFFER_TAG = "__history_buffer__"
+
+
+def to_plain(obj):
+    """Tensors stay; HistoryBuffers become tagged dicts of lists; numpy becomes Python numbers and lists."""
+    if isinstance(obj, HistoryBuffer):
+        logs, counts = obj.data
+        return {_BUFFER_TAG: True, "log": logs.tolist(), "count": counts.tolist(), "max_length": obj.max_length}
+    if isinstance(obj, dict):
+        return {key: to_plain(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_plain(value) for value in obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def from_plain(obj):
+    if isinstance(obj, dict):
+        if obj.get(_BUFFER_TAG):
+            return HistoryBuffer(obj["log"], obj["count"], obj["max_length"])
+        return {key: from_plain(value) for key, value in obj.items()}
+    if isinstance(obj, list):
+        return [from_plain(value) for value in obj]
+    return obj
+
+
+@HOOKS.register_module()
+class PlainCheckpointHook(Hook):
+    """Makes every checkpoint pickle to plain types only, so `torch.load(weights_only=True)` (the default since
+    torch 2.6, used by mmengine's resume) reads it with nothing allow-listed, and restores the objects on load."""
+
+    priority = "VERY_HIGH"
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        for key in list(checkpoint):
+            checkpoint[key] = to_plain(checkpoint[key])
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        if "message_hub" in checkpoint:
+            checkpoint["message_hub"] = from_plain(checkpoint["message_hub"])
+
+
+@torch.no_grad()
+def extract_features(model, preprocess, dataset, batch_size: int, num_workers: int = 0):
+    loader = DataLoader(dataset, batch_size=batch_size, num_workers=num_workers, shuffle=False)
+    features, labels = [], []
+    for batch in loader:
+        images = preprocess.normalise(batch["inputs"].to(preprocess.mean.device))
+        features.append(F.normalize(model(images).float(), dim=1))
+        labels.append(batch["data_samples"].to(features[-1].device))
+    return torch.cat(features), torch.cat(labels)
+
+
+@HOOKS.register_module()
+class KNNMonitorHook(Hook):
+    """Weighted kNN top-1 (%) of the query backbone on a held-out split, every `interval` iterations (or epochs
+    with `by_epoch`) and at the end; logged as `knn_top1` to the log, tensorboard and the curves CSV."""
+
+    priority = "LOW"
+
+    def __init__(self, data_root, bank_split="train", query_split="val", size=224, eval_resize=None,
+                 bank_samples=None, query_samples=None, interval=1, by_epoch=False, k=20, temperature=0.1,
+                 batch_size=256, num_workers=0):
+        self.bank = EvalImageFolder(data_root, bank_split, size, eval_resize, bank_samples)
+        self.queries = EvalImageFolder(data_root, query_split, size, eval_resize, query_samples)
+        self.interval, self.by_epoch, self.k, self.temperature = interval, by_epoch, k, temperature
+        self.batch_size, self.num_workers = batch_size, num_workers
+        self.last = None
+
+    def evaluate(self, runner) -> float:
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        was_training = model.training
+        model.eval()
+        bank, bank_labels = extract_features(model.backbone, model.data_preprocessor, self.bank, self.batch_size,
+                                             self.num_workers)
+        queries, query_labels = extract_features(model.backbone, model.data_preprocessor, self.queries,
+                                                 self.batch_size, self.num_workers)
+        model.train(was_training)
+        return weighted_knn_top1(bank, bank_labels, queries, query_labels, self.k, self.temperature)
+
+    def _run(self, runner, step: int) -> None:
+        if not is_main_process():
+            return
+        top1 = self.evaluate(runner)
+        self.last = (step, top1)
+        runner.message_hub.update_scalar("train/knn_top1", top1)
+        runner.visualizer.add_scalars({"knn_top1": top1}, step=step)
+        runner.logger.info(f"kNN monitor (k={self.k}, T={self.temperature}, bank {len(self.bank)}, "
+                           f"queries {len(self.queries)}) at step {step}: top-1 {top1:.2f}%")
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        if not self.by_epoch and (self.every_n_train_iters(runner, self.interval) or self.is_last_train_iter(runner)):
+            self._run(runner, runner.iter + 1)
+
+    def after_train_epoch(self, runner) -> None:
+        if self.by_epoch and (self.every_n_epochs(runner, self.interval) or self.is_last_train_epoch(runner)):
+            self._run(runner, runner.iter)
+
+
+CURVE_COLUMNS = ("step", "epoch", "loss", "lr", "knn_top1", "pos_sim", "neg_sim")
+
+
+@HOOKS.register_module()
+class CurvesHook(Hook):
+    """Appends `curves.csv` (step, epoch, loss, lr, knn_top1, pos_sim, neg_sim) in the work dir every
+    `interval` iterations; on resume, rows beyond the resumed step are dropped so the file has one history."""
+
+    priority = "VERY_LOW"  # after KNNMonitorHook has logged this step's kNN
+
+    def __init__(self, interval=10):
+        self.interval = interval
+
+    def before_train(self, runner) -> None:
+        self.path = Path(runner.work_dir) / "curves.csv"
+        if not is_main_process():
+            return
+        rows = []
+        if self.path.exists():
+            with open(self.path, newline="") as handle:
+                rows = [row for row in csv.DictReader(handle) if int(row["step"]) <= runner.iter]
+        with open(self.path, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, CURVE_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        if not is_main_process():
+            return
+        step = runner.iter + 1
+        knn_hook = next((h for h in runner.hooks if isinstance(h, KNNMonitorHook)), None)
+        knn_now = knn_hook is not None and knn_hook.last is not None and knn_hook.last[0] == step
+        if not (step % self.interval == 0 or step == runner.max_iters or knn_now):
+            return
+        outputs = outputs or {}
+        lr = runner.optim_wrapper.get_lr()
+        row = {"step": step, "epoch": f"{step / max(1, len(runner.train_dataloader)):.4f}",
+               "loss": _num(outputs.get("loss")), "lr": _num(next(iter(lr.values()))[0]),
+               "knn_top1": _num(knn_hook.last[1]) if knn_now else "",
+               "pos_sim": _num(outputs.get("pos_sim")), "neg_sim": _num(outputs.get("neg_sim"))}
+        with open(self.path, "a", newline="") as handle:
+            csv.DictWriter(handle, CURVE_COLUMNS).writerow(row)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def _num(value) -> str:
+    if value is None:
+        return ""
+    value = float(value.item() if hasattr(value, "item") else value)
+    return "" if math.isnan(value) else f"{value:.6g}"

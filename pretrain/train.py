@@ -1,0 +1,111 @@
+"""Pretrain MoCo-v2 or LeOCLR with mmengine's Runner.
+
+    python -m pretrain.train configs/pretrain/smoke/leoclr_r18_1xb64-200it_scenes64.py
+    torchrun --nproc_per_node 8 -m pretrain.train CONFIG --launcher pytorch        # one node, 8 GPUs
+    srun python -m pretrain.train CONFIG --launcher slurm                           # slurm, any number of nodes
+
+The run directory (default `runs/<profile>/pretrain/<config stem>-s<seed>`) gets the mmengine checkpoints,
+logs, tensorboard scalars, `curves.csv`, `record.json` and, at the end, the exported `backbone.pth/.json`.
+Rerunning the same command resumes an interrupted run and skips a finished one (same config hash).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from suite.records import (RunRecorder, add_common_args, config_sha256, new_record, parse_rows,
+                           prepare_run_dir, sha256_file)
+
+REGISTERING_MODULES = ("pretrain.mocov2", "pretrain.leoclr", "pretrain.data", "pretrain.hooks", "pretrain.loops")
+METHODS = {"MoCoV2": "mocov2", "LeOCLR": "leoclr"}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("config")
+    add_common_args(parser)
+    parser.add_argument("--amp", choices=["bf16", "fp16"], help="mixed precision (AmpOptimWrapper)")
+    return parser.parse_args(argv)
+
+
+def load_config(args):
+    from mmengine.config import Config
+
+    cfg = Config.fromfile(args.config)
+    if args.data_root:
+        cfg.merge_from_dict(_data_root_options(cfg, args.data_root))
+    cfg.merge_from_dict(args.cfg_options)
+    seed = cfg.randomness.seed if args.seed is None else args.seed
+    cfg.merge_from_dict({"randomness.seed": seed, "model.seed": seed, "train_dataloader.dataset.seed": seed,
+                         "train_dataloader.sampler.seed": seed})
+    if args.amp:
+        cfg.optim_wrapper.type = "AmpOptimWrapper"
+        cfg.optim_wrapper.dtype = {"bf16": "bfloat16", "fp16": "float16"}[args.amp]
+    cfg.launcher = args.launcher
+    cfg.profile = args.profile or cfg.get("profile", "smoke")
+    cfg.config_path = os.path.relpath(os.path.abspath(args.config))
+    run_id = f"{Path(args.config).stem}-s{seed}"
+    cfg.work_dir = args.work_dir or os.path.join("runs", cfg.profile, "pretrain", run_id)
+    return cfg, seed, run_id
+
+
+def _data_root_options(cfg, data_root: str) -> dict:
+    """`--data-root R`: every dataset folder of the config (e.g. `scenes-64`, `imagenet`) is looked up under R."""
+    def moved(path):
+        return os.path.join(data_root, Path(path).name)
+
+    options = {"train_dataloader.dataset.data_root": moved(cfg.train_dataloader.dataset.data_root)}
+    hooks = [dict(hook, data_root=moved(hook["data_root"])) if "data_root" in hook else hook
+             for hook in cfg.get("custom_hooks", [])]
+    if hooks:
+        options["custom_hooks"] = hooks  # a list is replaced whole by merge_from_dict
+    return options
+
+
+def main(argv=None) -> int:
+    import importlib
+
+    args = parse_args(argv)
+    for module in REGISTERING_MODULES:
+        importlib.import_module(module)
+    from mmengine.dist import is_main_process
+    from mmengine.runner import Runner
+
+    from pretrain.export import export_checkpoint
+
+    cfg, seed, run_id = load_config(args)
+    work_dir = Path(cfg.work_dir)
+    state = prepare_run_dir(work_dir, config_sha256(cfg), force=args.force)
+    if state == "skip":
+        print(f"{work_dir}: finished run with the same config hash; skipped (--force reruns it)")
+        return 0
+    if args.resume == "auto":
+        cfg.resume = state == "resume"
+    elif args.resume != "none":
+        cfg.resume, cfg.load_from = True, args.resume
+
+    runner = Runner.from_cfg(cfg)
+    record = new_record(stage="pretrain", profile=cfg.profile, run_id=run_id, config=cfg.config_path, cfg=cfg,
+                        seed=seed, method=METHODS.get(cfg.model.type, cfg.model.type.lower()),
+                        rows=parse_rows(args.rows),
+                        inputs={"dataset": {"path": cfg.train_dataloader.dataset.data_root, "sha256": None}})
+    with RunRecorder(work_dir, record, main_process=is_main_process()) as recorder:
+        runner.train()
+        if not is_main_process():
+            return 0
+        backbone = work_dir / "backbone.pth"
+        sidecar = export_checkpoint(work_dir, backbone, overwrite=True)
+        knn = next((hook.last for hook in runner.hooks if type(hook).__name__ == "KNNMonitorHook"), None)
+        metrics = {"iterations": sidecar["iterations"], "epochs": sidecar["epochs"]}
+        if knn:
+            metrics["knn_top1"] = round(knn[1], 2)
+        recorder.finish(metrics, curves="curves.csv",
+                        outputs={"backbone": {"path": "backbone.pth", "sha256": sha256_file(backbone)}})
+    print(f"finished: {work_dir}" + (f" (kNN top-1 {knn[1]:.2f}% at step {knn[0]})" if knn else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

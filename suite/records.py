@@ -1,0 +1,193 @@
+"""Run records: the one machine-readable file (`record.json`) each run writes next to its outputs.
+
+The report and the orchestrator read only these records (contracts.md §3). A record is written when a run
+starts (`status: running`) and rewritten when it ends (`finished` or `failed`), atomically each time.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import socket
+import subprocess
+from pathlib import Path
+
+SCHEMA = 1
+REPO_ROOT = Path(__file__).resolve().parents[1]
+STATUSES = ("running", "finished", "failed")
+
+
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def git_commit() -> str:
+    """The commit of the checkout, with `+dirty` when tracked files differ from it."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return commit + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def hardware() -> dict:
+    info = {"host": socket.gethostname(), "platform": platform.platform(), "python": platform.python_version(),
+            "cpu_count": os.cpu_count()}
+    try:
+        import torch
+        info["torch"] = torch.__version__
+        info["device"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
+        info["gpus"] = torch.cuda.device_count()
+        info["world_size"] = int(os.environ.get("WORLD_SIZE", 1))
+    except ImportError:
+        pass
+    return info
+
+
+def now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def config_sha256(cfg) -> str:
+    """sha256 of the fully resolved mmengine config (after `_base_` and `--cfg-options`), without `work_dir`."""
+    from mmengine.config import Config
+    resolved = Config(dict(cfg.to_dict()))
+    resolved.pop("work_dir", None)
+    return sha256_text(resolved.pretty_text)
+
+
+def read_record(run_dir: str | os.PathLike) -> dict | None:
+    path = Path(run_dir) / "record.json"
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}: not valid JSON ({err}); move it aside to rerun this stage") from err
+
+
+def write_record(run_dir: str | os.PathLike, record: dict) -> Path:
+    """Write `record.json` atomically (a killed writer never leaves a half file)."""
+    assert record.get("status") in STATUSES, record.get("status")
+    path = Path(run_dir) / "record.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def new_record(*, stage: str, profile: str, run_id: str, config: str, cfg, seed: int, method: str,
+               inputs: dict | None = None, rows: list | None = None) -> dict:
+    return {
+        "schema": SCHEMA, "stage": stage, "profile": profile, "run_id": run_id,
+        "config": os.path.relpath(config, REPO_ROOT) if os.path.isabs(config) else config,
+        "config_sha256": config_sha256(cfg), "git_commit": git_commit(), "seed": seed,
+        "inputs": inputs or {}, "method": method, "metrics": {}, "rows": rows or [], "curves": None,
+        "hardware": hardware(), "started": now(), "finished": None, "wall_s": None,
+        "status": "running", "error": None,
+    }
+
+
+# ---- run lifecycle shared by every runner (contracts.md §3) -------------------------------------------------
+def add_common_args(parser) -> None:
+    """The flags every runner shares: --work-dir --profile --seed --data-root --cfg-options --force --resume
+    --rows --launcher."""
+    from mmengine.config import DictAction
+
+    parser.add_argument("--work-dir", help="run directory (default runs/<profile>/<stage>/<run_id>)")
+    parser.add_argument("--profile", help="smoke | paper (default: the config's `profile`)")
+    parser.add_argument("--seed", type=int, help="overrides the config's seed")
+    parser.add_argument("--data-root", help="root holding the datasets; replaces the config's data roots")
+    parser.add_argument("--resume", default="auto",
+                        help="'auto' (resume from the work dir's last checkpoint if any), 'none', or a checkpoint")
+    parser.add_argument("--force", action="store_true", help="rerun a finished run (the old dir is moved aside)")
+    parser.add_argument("--rows", default="", help="table rows this run feeds: table:row[,table:row...]")
+    parser.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none")
+    parser.add_argument("--cfg-options", nargs="+", action=DictAction, default={},
+                        help="override config keys, e.g. train_cfg.max_iters=50")
+
+
+def parse_rows(text: str) -> list[dict]:
+    rows = []
+    for item in filter(None, (part.strip() for part in (text or "").split(","))):
+        table, sep, row = item.partition(":")
+        if not sep or not table or not row:
+            raise ValueError(f"--rows entry {item!r}: expected table:row")
+        rows.append({"table": table, "row": row})
+    return rows
+
+
+def prepare_run_dir(work_dir: str | os.PathLike, cfg_hash: str, inputs: dict | None = None,
+                    force: bool = False) -> str:
+    """Decide what to do with a run directory: 'fresh', 'resume' (a killed or failed run with checkpoints) or
+    'skip' (finished with the same config and input hashes). A finished run with other hashes is refused unless
+    `force`, which moves it aside to `<run_id>.old-<timestamp>` (never deletes)."""
+    work_dir = Path(work_dir)
+    record = read_record(work_dir)
+    has_checkpoint = (work_dir / "last_checkpoint").exists()
+    if record is None or record.get("status") != "finished":
+        return "resume" if has_checkpoint else "fresh"
+    if force:
+        aside = work_dir.with_name(f"{work_dir.name}.old-{_dt.datetime.now():%Y%m%d-%H%M%S}")
+        os.replace(work_dir, aside)
+        print(f"--force: moved the finished run aside to {aside}")
+        return "fresh"
+    old_inputs = {name: value.get("sha256") for name, value in (record.get("inputs") or {}).items()}
+    new_inputs = {name: value.get("sha256") for name, value in (inputs or {}).items()}
+    if record.get("config_sha256") == cfg_hash and (not new_inputs or old_inputs == new_inputs):
+        return "skip"
+    raise SystemExit(
+        f"{work_dir} holds a finished run made from other inputs:\n"
+        f"  config_sha256 recorded {record.get('config_sha256')}, now {cfg_hash}\n"
+        f"  inputs recorded {old_inputs}, now {new_inputs}\n"
+        f"Use another --work-dir, or --force (moves the old run aside, never deletes it).")
+
+
+class RunRecorder:
+    """Writes `record.json` as `running` on start, `failed` (with the error) if the body raises, and
+    `finished` via `finish(...)`. Wall time accumulates over resumed attempts. Only the main process writes."""
+
+    def __init__(self, work_dir, record: dict, main_process: bool = True):
+        self.work_dir, self.record, self.main_process = Path(work_dir), record, main_process
+        previous = read_record(work_dir) or {}
+        self.wall_before = float(previous.get("wall_s") or 0.0) if previous.get("status") != "finished" else 0.0
+        self.t0 = None
+
+    def _wall(self) -> float:
+        import time
+        return round(self.wall_before + time.time() - self.t0, 1)
+
+    def __enter__(self):
+        import time
+        self.t0 = time.time()
+        if self.main_process:
+            write_record(self.work_dir, self.record)
+        return self
+
+    def finish(self, metrics: dict, **fields) -> dict:
+        self.record.update(fields, metrics=metrics, status="finished", finished=now(), wall_s=self._wall(),
+                           error=None)
+        if self.main_process:
+            write_record(self.work_dir, self.record)
+        return self.record
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is not None and self.main_process:
+            self.record.update(status="failed", error=f"{exc_type.__name__}: {exc}", finished=now(),
+                               wall_s=self._wall())
+            write_record(self.work_dir, self.record)
+        return False
