@@ -69,6 +69,13 @@ def config_sha256(cfg) -> str:
     return sha256_text(resolved.pretty_text)
 
 
+def config_file_sha256(config_path: str | os.PathLike) -> str:
+    """sha256 of a config file as mmengine resolves it (its `_base_` chain included), before any run-time
+    option: what the orchestrator compares to decide that a finished run is still current."""
+    from mmengine.config import Config
+    return sha256_text(Config.fromfile(str(config_path)).pretty_text)
+
+
 def read_record(run_dir: str | os.PathLike) -> dict | None:
     path = Path(run_dir) / "record.json"
     if not path.exists():
@@ -95,7 +102,8 @@ def new_record(*, stage: str, profile: str, run_id: str, config: str, cfg, seed:
     return {
         "schema": SCHEMA, "stage": stage, "profile": profile, "run_id": run_id,
         "config": os.path.relpath(config, REPO_ROOT) if os.path.isabs(config) else config,
-        "config_sha256": config_sha256(cfg), "git_commit": git_commit(), "seed": seed,
+        "config_sha256": config_sha256(cfg), "config_file_sha256": config_file_sha256(config),
+        "git_commit": git_commit(), "seed": seed,
         "inputs": inputs or {}, "method": method, "metrics": {}, "rows": rows or [], "curves": None,
         "hardware": hardware(), "started": now(), "finished": None, "wall_s": None,
         "status": "running", "error": None,

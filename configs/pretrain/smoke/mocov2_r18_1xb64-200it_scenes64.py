@@ -10,7 +10,9 @@ model = dict(
     arch='resnet18',        # smoke: R18 instead of R50 (CPU minutes)
     queue_size=512,         # smoke: ≤ 1/8 of the 4,000 training scenes, so no image meets its own stale key
     momentum=0.99,          # smoke: a few hundred steps; with 0.999 f_k would barely move
-    bn='split', bn_splits=8)  # smoke: one process, so MoCo's single-device substitute for shuffle-BN
+    # smoke: one process, so MoCo's single-device substitute for shuffle-BN; 2 splits of 32 images = the paper's
+    # 32 images per GPU in each BN batch
+    bn='split', bn_splits=2)
 train_dataloader = dict(
     batch_size=64,          # smoke: one CPU process; lr scales to 0.03 * 64/256 by auto_scale_lr
     num_workers=1,          # smoke: 2 cores, one for loading

@@ -1,0 +1,649 @@
+"""Classification protocols on a pretrained ResNet trunk through mmengine's Runner: linear evaluation (frozen
+backbone), fine-tuning (semi-supervised subsets, transfer), and the pieces `downstream.knn` shares.
+
+    python -m downstream.linear   CONFIG --checkpoint CKPT|random [--method supervised] [common flags]
+    python -m downstream.finetune CONFIG --checkpoint CKPT|random [common flags]   (= downstream.semisup)
+    torchrun --nproc_per_node 8 -m downstream.linear CONFIG --checkpoint CKPT --launcher pytorch
+
+Common flags (suite.records.add_common_args): --work-dir --profile --seed --data-root --resume --force
+--rows table:row[,...] --launcher --cfg-options, plus --amp bf16|fp16 (GPU only).
+
+The run directory defaults to ``runs/<profile>/<stage>/<config stem>--<backbone id>-s<seed>``, where the
+stage is the config's ``stage`` (``linear``, ``semisup`` or ``transfer``) and the backbone id is the
+checkpoint sidecar's ``run_id``, ``random``, or the checkpoint's file stem. It receives mmengine's logs and
+checkpoints, ``curves.csv`` (step, epoch, loss, lr, top1, top5) and ``record.json`` (metrics ``top1``,
+``top5`` in percent; ``backbone``: the loader's report; ``notes``: the BN-statistics policy and, if used,
+the feature cache). A finished run with the same config and checkpoint hashes is skipped.
+
+Frozen backbones (linear protocol, MoCo): the trunk has ``requires_grad=False`` and stays in eval mode, so
+its BatchNorm statistics never move. Pretrained trunks keep their own statistics; a random-init trunk
+(``--checkpoint random`` or a ``method: random`` export) first gets its BN running statistics re-estimated
+on the training split (forward passes, no gradient; contracts.md section 2). After training the trunk is
+compared with its freeze-time fingerprint and with a fresh load of its source; any difference fails the run.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.dist import is_main_process
+from mmengine.evaluator import BaseMetric
+from mmengine.hooks import Hook
+from mmengine.logging import HistoryBuffer
+from mmengine.model import BaseDataPreprocessor, BaseModel, is_model_wrapper
+from mmengine.registry import HOOKS, METRICS, MODELS
+from torch import nn
+from torch.utils.data import DataLoader, Subset
+from torch.utils.data._utils.collate import default_collate
+
+import downstream.datasets  # noqa: F401  (registers the datasets and the sampler)
+from downstream.datasets import FeatureDataset, collate_batched
+from pretrain.checkpoints import (FEATURE_DIMS, BackboneLoadError, load_backbone, read_backbone_state_dict,
+                                  sidecar_path)
+from suite.records import (RunRecorder, add_common_args, config_sha256, new_record, parse_rows,
+                           prepare_run_dir)
+
+METHODS = ("leoclr", "mocov2", "random", "supervised", "external")
+STAGES = ("linear", "semisup", "transfer", "knn")
+
+
+# ================================================================================================ model
+@MODELS.register_module()
+class ClsDataPreprocessor(BaseDataPreprocessor):
+    """Moves the batch to the device; uint8 images (N, 3, H, W) become normalised float; pre-extracted
+    features (N, D) pass through unchanged."""
+
+    def __init__(self, mean=(123.675, 116.28, 103.53), std=(58.395, 57.12, 57.375)):
+        super().__init__()
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1), False)
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1), False)
+
+    def normalise(self, images: torch.Tensor) -> torch.Tensor:
+        return (images.float() - self.mean) / self.std
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        data = self.cast_data(data)
+        inputs = data["inputs"]
+        if inputs.dim() == 4:
+            inputs = self.normalise(inputs)
+        return {"inputs": inputs, "data_samples": data.get("data_samples")}
+
+
+@MODELS.register_module()
+class ResNetClassifier(BaseModel):
+    """A torchvision ResNet trunk from `pretrain.checkpoints.load_backbone` + a linear head on its pooled
+    features.
+
+    ``checkpoint``: a backbone file or ``"random"`` (seeded by ``seed``). ``frozen=True``: the linear
+    protocol (trunk without gradients, always in eval mode). ``num_classes=0``: no head (kNN).
+    The head is initialised N(0, ``head_init_std``), bias 0 (MoCo's linear classifier), from ``seed``.
+    ``head_norm=True`` puts a BatchNorm without affine parameters in front of the head (MAE's linear probe):
+    the classifier stays linear in the features but becomes insensitive to their scale, so one learning rate
+    suits backbones whose features differ in magnitude (off in the MoCo protocol).
+    """
+
+    def __init__(self, checkpoint="random", arch="resnet50", stem="standard", num_classes=1000, frozen=True,
+                 seed=0, head_init_std=0.01, head_norm=False, label_smoothing=0.0, data_preprocessor=None,
+                 init_cfg=None):
+        super().__init__(data_preprocessor=data_preprocessor or dict(type="ClsDataPreprocessor"),
+                         init_cfg=init_cfg)
+        self.checkpoint, self.arch, self.stem, self.seed = str(checkpoint), arch, stem, int(seed)
+        self.backbone, self.load_report = load_backbone(self.checkpoint, arch=arch, stem=stem, seed=seed)
+        sidecar = self.load_report.sidecar or {}
+        #: random init (literal "random" or a random export): BN statistics are re-estimated before freezing
+        self.is_random_init = self.load_report.format == "random" or sidecar.get("method") == "random"
+        self.frozen = bool(frozen)
+        self.label_smoothing = label_smoothing
+        dim = FEATURE_DIMS[self.load_report.arch]
+        self.head_norm = nn.BatchNorm1d(dim, affine=False, eps=1e-6) if head_norm and num_classes else None
+        if num_classes:
+            self.head = nn.Linear(dim, int(num_classes))
+            generator = torch.Generator().manual_seed(self.seed)
+            with torch.no_grad():
+                self.head.weight.normal_(0.0, head_init_std, generator=generator)
+                self.head.bias.zero_()
+        else:
+            self.head = None
+        if self.frozen:
+            self.backbone.requires_grad_(False)
+            self.backbone.eval()
+
+    def init_weights(self):
+        """Nothing to do: the trunk comes from the loader and the head is initialised in ``__init__`` (the
+        Runner calls this on fresh runs; BaseModule's version would only log every tensor as unchanged)."""
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.frozen:
+            self.backbone.eval()  # BN statistics frozen (MoCo linear protocol)
+        return self
+
+    def extract_feat(self, inputs: torch.Tensor) -> torch.Tensor:
+        if inputs.dim() == 2:  # features cached by FrozenBackboneHook(feature_cache=True)
+            return inputs
+        if self.frozen:
+            with torch.no_grad():
+                return self.backbone(inputs)
+        return self.backbone(inputs)
+
+    def forward(self, inputs, data_samples=None, mode="tensor"):
+        feats = self.extract_feat(inputs)
+        if self.head is None:
+            return feats
+        if self.head_norm is not None:
+            feats = self.head_norm(feats)
+        logits = self.head(feats)
+        if mode == "tensor":
+            return logits
+        if mode == "loss":
+            return {"loss": F.cross_entropy(logits.float(), data_samples, label_smoothing=self.label_smoothing)}
+        if mode == "predict":
+            topk = logits.float().topk(min(5, logits.shape[1]), dim=1).indices
+            return [{"topk": row, "gt": label} for row, label in zip(topk, data_samples)]
+        raise ValueError(f"unknown mode {mode!r}")
+
+
+def unwrap(model):
+    return model.module if is_model_wrapper(model) else model
+
+
+# ================================================================================================ metric
+@METRICS.register_module()
+class ClsAccuracy(BaseMetric):
+    """Top-1 / top-5 accuracy in percent (``top1``, ``top5``; top-5 is top-C when there are C < 5 classes)."""
+
+    default_prefix = ""
+
+    def process(self, data_batch, data_samples) -> None:
+        for sample in data_samples:
+            self.results.append((sample["topk"].cpu(), int(sample["gt"])))
+
+    def compute_metrics(self, results: list) -> dict:
+        topk = torch.stack([r[0] for r in results])
+        gt = torch.tensor([r[1] for r in results]).view(-1, 1)
+        hits = topk == gt
+        return {"top1": 100.0 * hits[:, 0].float().mean().item(),
+                "top5": 100.0 * hits.any(dim=1).float().mean().item()}
+
+
+# ================================================================================================ frozen trunk
+def backbone_fingerprint(backbone: nn.Module) -> dict[str, str]:
+    """sha256 of every trunk tensor's bytes (parameters and buffers)."""
+    out = {}
+    for key, tensor in backbone.state_dict().items():
+        data = tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy()
+        out[key] = hashlib.sha256(data.tobytes()).hexdigest()[:32]
+    return out
+
+
+@torch.no_grad()
+def recalibrate_bn(backbone: nn.Module, preprocess, dataset, batch_size=256, max_samples=None, num_workers=0,
+                   logger=None) -> int:
+    """Re-estimate every BatchNorm's running mean/var as the plain average over forward passes of (up to
+    ``max_samples``, evenly spaced) images of ``dataset``; no gradient, weights untouched. Returns the count."""
+    indices = list(range(len(dataset)))
+    if max_samples and max_samples < len(indices):
+        indices = np.linspace(0, len(dataset) - 1, int(max_samples)).round().astype(int).tolist()
+    loader = DataLoader(Subset(dataset, indices), batch_size=batch_size, shuffle=False, num_workers=num_workers,
+                        collate_fn=default_collate)
+    norms = [m for m in backbone.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in norms]
+    was_training = backbone.training
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over all batches
+    backbone.train()
+    for i, batch in enumerate(loader):
+        backbone(preprocess(batch, False)["inputs"])
+        if logger and (i + 1) % 20 == 0:
+            logger.info(f"BN re-estimation: {i + 1}/{len(loader)} batches")
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
+    backbone.train(was_training)
+    return len(indices)
+
+
+@torch.no_grad()
+def extract_features(model: ResNetClassifier, dataset, batch_size=256, num_workers=0, normalise=False):
+    """(features, labels) of ``dataset`` in order, through the data preprocessor and the (eval-mode) trunk."""
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers,
+                        collate_fn=default_collate)
+    was_training = model.backbone.training
+    model.backbone.eval()
+    feats, labels = [], []
+    for batch in loader:
+        data = model.data_preprocessor(batch, False)
+        out = model.backbone(data["inputs"]).float()
+        feats.append(F.normalize(out, dim=1) if normalise else out)
+        labels.append(data["data_samples"])
+    model.backbone.train(was_training)
+    return torch.cat(feats), torch.cat(labels)
+
+
+class BackboneChangedError(RuntimeError):
+    """The frozen trunk differs from what was loaded: the linear protocol was violated."""
+
+
+def verify_frozen_backbone(model: ResNetClassifier, fingerprint: dict[str, str], recalibrated: bool) -> dict:
+    """Fail loudly unless the trunk equals (1) its fingerprint taken when it was frozen and (2) a fresh load of
+    its source (every parameter; every buffer too unless BN statistics were re-estimated, in which case (1)
+    covers them). Returns a summary for the record."""
+    problems = []
+    now = backbone_fingerprint(model.backbone)
+    changed = sorted(k for k in fingerprint if now.get(k) != fingerprint[k])
+    if changed or set(now) != set(fingerprint):
+        problems.append(f"{len(changed)} tensors differ from their freeze-time fingerprint, e.g. {changed[:5]}")
+    reference, report = load_backbone(model.checkpoint, arch=model.arch, stem=model.stem, seed=model.seed)
+    if report.sha256 != model.load_report.sha256:
+        problems.append(f"the checkpoint file {model.checkpoint} changed on disk during the run "
+                        f"({model.load_report.sha256} -> {report.sha256})")
+    params = dict(model.backbone.named_parameters())
+    differ = []
+    for key, ref in reference.state_dict().items():
+        if recalibrated and key not in params:
+            continue
+        current = model.backbone.state_dict()[key]
+        if not torch.equal(current.detach().cpu(), ref):
+            differ.append(key)
+    if differ:
+        problems.append(f"{len(differ)} tensors differ from a fresh load of {model.checkpoint}, e.g. {differ[:5]}")
+    if problems:
+        raise BackboneChangedError("frozen backbone changed during training: " + "; ".join(problems))
+    return {"verified": True, "tensors": len(now),
+            "against": "freeze-time fingerprint and a fresh load of the source "
+                       + ("(parameters; BN statistics re-estimated, checked by fingerprint)" if recalibrated
+                          else "(parameters and buffers)")}
+
+
+@HOOKS.register_module()
+class FrozenBackboneHook(Hook):
+    """Linear protocol bookkeeping for a frozen trunk.
+
+    before_train: for a random-init trunk, re-estimate BN statistics on the training split (``bn_samples``
+    evenly spaced images, the training pipeline, no gradient); fingerprint the trunk; with ``feature_cache``,
+    extract the train and val features once and serve them instead of images (the trunk is frozen and the
+    pipelines must be deterministic, so this changes nothing but speed: the smoke profile's CPU shortcut).
+    after_train: `verify_frozen_backbone` (raises on any change). The fingerprint and the BN policy are
+    saved in the checkpoints so a resumed run checks against the same reference.
+    """
+
+    priority = "VERY_HIGH"
+
+    def __init__(self, bn_samples=None, feature_cache=False, batch_size=None, num_workers=None):
+        self.bn_samples, self.feature_cache = bn_samples, feature_cache
+        self.batch_size, self.num_workers = batch_size, num_workers
+        self.state: dict | None = None
+        self.check: dict | None = None
+
+    def _loader_args(self, loader):
+        return (self.batch_size or loader.batch_size,
+                loader.num_workers if self.num_workers is None else self.num_workers)
+
+    def before_train(self, runner) -> None:
+        model = unwrap(runner.model)
+        if not model.frozen:
+            raise ValueError("FrozenBackboneHook needs model.frozen=True (linear protocol)")
+        if self.state is None:  # fresh run (a resumed one got its state from the checkpoint)
+            if model.is_random_init:
+                batch_size, workers = self._loader_args(runner.train_dataloader)
+                n = recalibrate_bn(model.backbone, model.data_preprocessor, runner.train_dataloader.dataset,
+                                   batch_size, self.bn_samples, workers, runner.logger)
+                policy = (f"random init: BN running statistics re-estimated on the training split ({n} images, "
+                          f"forward passes, no gradient) before the backbone was frozen")
+            else:
+                policy = "pretrained backbone: BN running statistics kept from the checkpoint (MoCo protocol)"
+            runner.logger.info(policy)
+            self.state = {"fingerprint": backbone_fingerprint(model.backbone),
+                          "recalibrated": bool(model.is_random_init), "bn_policy": policy}
+        if self.feature_cache:
+            self._cache(runner, model, runner.train_loop, "train")
+            if runner.val_loop is not None:
+                self._cache(runner, model, runner.val_loop, "val")
+
+    def _cache(self, runner, model, loop, name) -> None:
+        loader = loop.dataloader
+        dataset = loader.dataset
+        if not getattr(dataset, "deterministic", False):
+            raise ValueError(f"feature_cache=True needs a deterministic {name} pipeline (kind='eval'); "
+                             f"{type(dataset).__name__} has {getattr(dataset, 'pipeline_cfg', '?')}")
+        batch_size, workers = self._loader_args(loader)
+        runner.logger.info(f"feature cache: extracting {len(dataset)} {name} features once")
+        feats, labels = extract_features(model, dataset, batch_size, workers)
+        loop.dataloader = DataLoader(
+            FeatureDataset(feats.cpu(), labels.cpu(), getattr(dataset, "metainfo", {})),
+            batch_size=loader.batch_size, sampler=loader.sampler, num_workers=0,
+            collate_fn=collate_batched, drop_last=loader.drop_last)
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        checkpoint["frozen_backbone"] = dict(self.state or {})
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        if checkpoint.get("frozen_backbone"):
+            self.state = dict(checkpoint["frozen_backbone"])
+
+    def after_train(self, runner) -> None:
+        model = unwrap(runner.model)
+        self.check = verify_frozen_backbone(model, self.state["fingerprint"], self.state["recalibrated"])
+        runner.logger.info(f"backbone check: unchanged ({self.check['tensors']} tensors, {self.check['against']})")
+
+
+# ================================================================================================ other hooks
+_BUFFER_TAG = "__history_buffer__"
+
+
+def to_plain(obj):
+    """HistoryBuffers -> tagged dicts, numpy -> Python (so checkpoints load with weights_only=True).
+    A small duplicate of pretrain.hooks.to_plain: downstream must not import pretrain's training modules."""
+    if isinstance(obj, HistoryBuffer):
+        logs, counts = obj.data
+        return {_BUFFER_TAG: True, "log": logs.tolist(), "count": counts.tolist(), "max_length": obj.max_length}
+    if isinstance(obj, dict):
+        return {key: to_plain(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_plain(value) for value in obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def from_plain(obj):
+    if isinstance(obj, dict):
+        if obj.get(_BUFFER_TAG):
+            return HistoryBuffer(obj["log"], obj["count"], obj["max_length"])
+        return {key: from_plain(value) for key, value in obj.items()}
+    if isinstance(obj, list):
+        return [from_plain(value) for value in obj]
+    return obj
+
+
+@HOOKS.register_module()
+class ClsPlainCheckpointHook(Hook):
+    """Checkpoints pickle to plain types only, so mmengine's resume (torch.load, weights_only=True) reads them
+    with nothing allow-listed; HistoryBuffers are restored on load."""
+
+    priority = "VERY_LOW"  # after every other hook has added its part to the checkpoint
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        for key in list(checkpoint):
+            checkpoint[key] = to_plain(checkpoint[key])
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        if "message_hub" in checkpoint:
+            checkpoint["message_hub"] = from_plain(checkpoint["message_hub"])
+
+
+CURVE_COLUMNS = ("step", "epoch", "loss", "lr", "top1", "top5")
+
+
+@HOOKS.register_module()
+class ClsCurvesHook(Hook):
+    """``curves.csv`` in the work dir: (step, epoch, loss, lr) every ``interval`` iterations and (top1, top5)
+    after each validation; on resume rows beyond the resumed step are dropped. Keeps the last val metrics."""
+
+    priority = "LOW"
+
+    def __init__(self, interval=10):
+        self.interval = interval
+        self.last_val: dict | None = None
+
+    def before_train(self, runner) -> None:
+        self.path = Path(runner.work_dir) / "curves.csv"
+        if not is_main_process():
+            return
+        rows = []
+        if self.path.exists():
+            with open(self.path, newline="") as handle:
+                rows = [row for row in csv.DictReader(handle) if int(row["step"]) <= runner.iter]
+        with open(self.path, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, CURVE_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+
+    def _append(self, row: dict) -> None:
+        if is_main_process() and hasattr(self, "path"):
+            with open(self.path, "a", newline="") as handle:
+                csv.DictWriter(handle, CURVE_COLUMNS).writerow(row)
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        if not (self.every_n_train_iters(runner, self.interval) or self.is_last_train_iter(runner)):
+            return
+        lr = runner.optim_wrapper.get_lr()["lr"][0]
+        per_epoch = max(1, len(runner.train_dataloader))
+        self._append({"step": runner.iter + 1, "epoch": round(runner.epoch + (batch_idx + 1) / per_epoch, 4),
+                      "loss": round(float(torch.as_tensor(outputs["loss"]).detach()), 6), "lr": lr})
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        if not metrics:
+            return
+        self.last_val = dict(metrics)
+        self._append({"step": runner.iter, "epoch": runner.epoch,
+                      **{k: round(float(metrics[k]), 4) for k in ("top1", "top5") if k in metrics}})
+
+
+# ================================================================================================ CLI
+def data_root_options(cfg, data_root: str) -> None:
+    """``--data-root R``: every ``data_root`` in the config (top level, datasets, hooks, loops) becomes
+    ``R/<its last folder name>`` (e.g. ``data/scenes-64`` -> ``R/scenes-64``). Edits ``cfg`` in place."""
+    def moved(path):
+        return os.path.join(data_root, Path(str(path)).name)
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key in list(node.keys()):
+                if key == "data_root" and isinstance(node[key], str):
+                    node[key] = moved(node[key])
+                else:
+                    walk(node[key])
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for key in list(cfg.keys()):
+        if key == "data_root" and isinstance(cfg[key], str):
+            cfg[key] = moved(cfg[key])
+        else:
+            walk(cfg[key])
+
+
+def parse_args(argv, entry: str):
+    parser = argparse.ArgumentParser(prog=f"python -m downstream.{entry}", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("config")
+    parser.add_argument("--checkpoint", required=True,
+                        help="exported backbone (or any layout pretrain.checkpoints reads), or 'random'")
+    parser.add_argument("--method", choices=METHODS,
+                        help="method for the record when the checkpoint has no sidecar (e.g. supervised for a "
+                             "torchvision ImageNet checkpoint); default 'external'")
+    parser.add_argument("--amp", choices=["bf16", "fp16"], help="mixed precision (AmpOptimWrapper; GPU only)")
+    add_common_args(parser)
+    return parser.parse_args(argv)
+
+
+def backbone_identity(checkpoint: str, arch: str, stem: str, method_arg: str | None):
+    """(backbone id for the run_id, method, LoadReport dict or None, inputs) without building a model."""
+    if checkpoint == "random":
+        if method_arg not in (None, "random"):
+            raise SystemExit(f"--checkpoint random is method 'random', not {method_arg!r}")
+        return "random", "random", None, {"checkpoint": {"path": "random", "sha256": None}}
+    try:
+        _, report = read_backbone_state_dict(checkpoint, arch=arch, stem=stem)
+    except BackboneLoadError as err:
+        raise SystemExit(f"backbone check failed: {err}") from err
+    sidecar = report.sidecar or {}
+    if sidecar.get("method"):
+        method = sidecar["method"]
+        if method_arg and method_arg != method:
+            raise SystemExit(f"--method {method_arg} contradicts the sidecar {sidecar_path(checkpoint)} "
+                             f"(method {method!r})")
+    else:
+        method = method_arg or "external"
+    ident = sidecar.get("run_id") or ("random" if method == "random" else Path(checkpoint).stem)
+    return ident, method, report.to_dict(), {"checkpoint": {"path": checkpoint, "sha256": report.sha256}}
+
+
+def load_config(args, entry: str):
+    from mmengine.config import Config
+
+    cfg = Config.fromfile(args.config)
+    if args.data_root:
+        data_root_options(cfg, args.data_root)
+    cfg.merge_from_dict(args.cfg_options)
+    seed = cfg.randomness.seed if args.seed is None else args.seed
+    stage = cfg.get("stage")
+    if stage not in STAGES:
+        raise SystemExit(f"{args.config}: `stage` must be one of {STAGES}, got {stage!r}")
+    checkpoint = "random" if args.checkpoint == "random" else os.path.normpath(args.checkpoint)
+    options = {"randomness.seed": seed, "model.seed": seed, "model.checkpoint": checkpoint}
+    for name in ("train_dataloader", "val_dataloader", "test_dataloader"):
+        if cfg.get(name) is not None:
+            options[f"{name}.dataset.seed"] = seed
+            if name == "train_dataloader":
+                options[f"{name}.sampler.seed"] = seed
+    cfg.merge_from_dict(options)
+    hooks = [h.get("type") for h in cfg.get("custom_hooks", [])]
+    if cfg.model.get("frozen", True) and stage != "knn" and "FrozenBackboneHook" not in hooks:
+        # the linear protocol's BN policy and unchanged-backbone check are not optional
+        cfg.custom_hooks = [*cfg.get("custom_hooks", []), dict(type="FrozenBackboneHook")]
+    if args.amp:
+        cfg.optim_wrapper.type = "AmpOptimWrapper"
+        cfg.optim_wrapper.dtype = {"bf16": "bfloat16", "fp16": "float16"}[args.amp]
+    cfg.launcher = args.launcher
+    cfg.profile = args.profile or cfg.get("profile", "smoke")
+    cfg.config_path = os.path.relpath(os.path.abspath(args.config))
+    return cfg, seed, stage, checkpoint
+
+
+def _main_process(launcher: str) -> bool:
+    return launcher == "none" or int(os.environ.get("RANK", "0")) == 0
+
+
+def run_stage(argv=None, entry: str = "linear") -> int:
+    """The linear / fine-tune CLI (``entry`` only names the program and checks the config's protocol)."""
+    args = parse_args(argv, entry)
+    cfg, seed, stage, checkpoint = load_config(args, entry)
+    frozen = bool(cfg.model.get("frozen", True))
+    if (entry == "knn") != (stage == "knn"):
+        raise SystemExit(f"{args.config}: stage {stage!r} does not run with python -m downstream.{entry}")
+    if entry == "linear" and not frozen:
+        raise SystemExit(f"{args.config}: model.frozen=False is fine-tuning; use python -m downstream.finetune")
+    if entry == "finetune" and frozen:
+        raise SystemExit(f"{args.config}: model.frozen=True is linear evaluation; use python -m downstream.linear")
+    ident, method, report, inputs = backbone_identity(checkpoint, cfg.model.arch, cfg.model.get("stem"),
+                                                      args.method)
+    run_id = f"{Path(args.config).stem}--{ident}-s{seed}"
+    cfg.work_dir = args.work_dir or os.path.join("runs", cfg.profile, stage, run_id)
+    subset = _subset_input(cfg)
+    if subset:
+        inputs["subset"] = subset
+    cfg_hash = config_sha256(cfg)
+    work_dir = Path(cfg.work_dir)
+    main_process = _main_process(args.launcher)
+    if args.force and not main_process:
+        state = "fresh"  # rank 0 moves the old run aside; the other ranks follow it
+    else:
+        state = prepare_run_dir(work_dir, cfg_hash, inputs, args.force)
+    if state == "skip":
+        print(f"{work_dir}: finished run with the same config and inputs; skipped (--force reruns it)")
+        return 0
+    if entry == "knn":
+        cfg.resume = False  # one evaluation pass, nothing to resume
+    elif args.resume == "auto":
+        cfg.resume = state == "resume"
+    elif args.resume != "none":
+        cfg.resume, cfg.load_from = True, args.resume
+
+    record = new_record(stage=stage, profile=cfg.profile, run_id=run_id, config=cfg.config_path, cfg=cfg,
+                        seed=seed, method=method, inputs=inputs, rows=parse_rows(args.rows))
+    protocol = "knn" if entry == "knn" else "linear" if frozen else "finetune"
+    record.update(protocol=protocol, backbone=report, notes=[])
+    with RunRecorder(work_dir, record, main_process) as recorder:
+        from mmengine.runner import Runner
+
+        runner = Runner.from_cfg(cfg)
+        model = unwrap(runner.model)
+        record["backbone"] = model.load_report.to_dict()
+        if entry == "knn":
+            metrics = runner.test()
+            loop = runner.test_loop
+            knn_metric = loop.evaluator.metrics[0]
+            record = recorder.finish(
+                {"knn_top1": round(float(metrics["knn_top1"]), 4)}, notes=[loop.bn_policy],
+                knn={"k": knn_metric.k, "temperature": knn_metric.temperature},
+                dataset={"bank": {"size": len(loop.bank_dataset), **_meta(loop.bank_dataset)},
+                         "queries": {"size": len(loop.dataloader.dataset), **_meta(loop.dataloader.dataset)}})
+        else:
+            record = _train(runner, recorder, frozen)
+    if main_process:
+        shown = "  ".join(f"{k} {v:.2f}%" for k, v in record["metrics"].items())
+        print(f"finished: {work_dir}  {shown}")
+    return 0
+
+
+def _meta(dataset) -> dict:
+    meta = getattr(dataset, "metainfo", {}) or {}
+    return {k: meta[k] for k in ("root", "split", "subset", "num_classes") if k in meta}
+
+
+def _train(runner, recorder, frozen: bool) -> dict:
+    runner.train()
+    curves = next((h for h in runner.hooks if isinstance(h, ClsCurvesHook)), None)
+    metrics = curves.last_val if curves and curves.last_val else runner.val_loop.run()
+    frozen_hook = next((h for h in runner.hooks if isinstance(h, FrozenBackboneHook)), None)
+    notes = []
+    if frozen_hook is not None:
+        notes.append(frozen_hook.state["bn_policy"])
+        if frozen_hook.feature_cache:
+            notes.append("feature cache: the frozen backbone's features were extracted once per split "
+                         "(deterministic pipeline, no augmentation) and reused every epoch; a speed shortcut that "
+                         "trains the same head as feeding the images")
+    elif not frozen:
+        notes.append("fine-tuning: the whole network is trained (BN in train mode)")
+    return recorder.finish({k: round(float(metrics[k]), 4) for k in ("top1", "top5")},
+                           notes=notes, backbone_check=frozen_hook.check if frozen_hook else None,
+                           curves="curves.csv", dataset=_dataset_info(runner))
+
+
+def _subset_input(cfg) -> dict | None:
+    """The labelled subset as an input of the record: file path + sha256, or the generated list's sha256."""
+    if cfg.get("train_dataloader") is None:
+        return None
+    dataset = cfg.train_dataloader.dataset
+    if dataset.get("subset_file"):
+        path = Path(dataset.subset_file)
+        path = path if path.is_absolute() else Path(dataset.data_root) / path
+        from suite.records import sha256_file
+        return {"path": str(path), "sha256": sha256_file(path) if path.is_file() else None}
+    if dataset.get("subset_percent"):
+        from downstream.subsets import subset_lines
+        try:
+            lines = subset_lines(dataset.data_root, dataset.get("split", "train"), dataset.subset_percent,
+                                 dataset.get("subset_seed", 0))
+        except FileNotFoundError:
+            return None  # the Runner raises the dataset error inside the record
+        text = "\n".join(lines) + "\n"
+        return {"path": f"generated: {dataset.subset_percent}% of {dataset.data_root}/{dataset.get('split', 'train')}"
+                        f" (seed {dataset.get('subset_seed', 0)})",
+                "sha256": hashlib.sha256(text.encode()).hexdigest(), "n_images": len(lines)}
+    return None
+
+
+def _dataset_info(runner) -> dict:
+    return {name: {"size": len(loop.dataloader.dataset), **_meta(loop.dataloader.dataset)}
+            for name, loop in (("train", runner.train_loop), ("val", runner.val_loop))}
+
+
+def main(argv=None) -> int:
+    return run_stage(argv, "linear")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""The whole DAG behind `reproduce_all.sh`: data → pretraining (both methods) → every downstream protocol → report.
+
+    python -m downstream.pipeline                                  # smoke profile, seed 0
+    python -m downstream.pipeline --profile paper --dry-run --data-root /datasets
+    python -m downstream.pipeline --only voc_det --gpus 8          # one table, 8 GPUs per run (torchrun)
+    python -m downstream.pipeline --seeds 0,1,2                    # seed repeats (pretraining, kNN, linear)
+
+Resumable: a run whose record is finished with the same config (file hash) and the same input checkpoint is
+skipped without starting a process; an interrupted run resumes from its last checkpoint (the runner decides);
+finished work is never overwritten without `--force` (then it is moved aside, never deleted). Each run is a
+separate process (mmengine registries and singletons stay per run); its output goes to
+`runs/<profile>/logs/<run_id>.log`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from downstream.tables import TableError, plan
+from suite.records import config_file_sha256, read_record, sha256_file
+
+DATA_CONFIG = "configs/data/{profile}.py"
+
+
+def generate_data(profile: str, data_root: str, dry_run: bool) -> list[str]:
+    """Smoke: render the generated datasets named in configs/data/smoke.py (skipped when present and equal)."""
+    path = Path(DATA_CONFIG.format(profile=profile))
+    if not path.exists():
+        return []
+    from mmengine.config import Config
+    lines = []
+    for spec in Config.fromfile(str(path)).get("scenes", []):
+        out = Path(data_root) / spec["name"]
+        command = [sys.executable, "-m", "pretrain.datasets.scenes", "--out", str(out), "--seed", str(spec["seed"]),
+                   "--size", str(spec["size"]), "--image-size", str(spec["image_size"]),
+                   "--variant", spec.get("variant", "default")]
+        lines.append(shlex.join(command))
+        if not dry_run:
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return lines
+
+
+def is_current(run, checkpoint: str | None) -> tuple[bool, str]:
+    """(skip?, why): finished, same config file hash, same input checkpoint hash."""
+    record = read_record(run.work_dir)
+    if record is None:
+        return False, "new"
+    if record.get("status") != "finished":
+        return False, f"{record.get('status')} → resume"
+    if record.get("config_file_sha256") != config_file_sha256(run.config):
+        return False, "config changed since it finished (the runner refuses without --force)"
+    recorded = (record.get("inputs") or {}).get("checkpoint", {}).get("sha256")
+    if checkpoint and recorded and Path(checkpoint).exists() and recorded != sha256_file(checkpoint):
+        return False, "input checkpoint changed since it finished (the runner refuses without --force)"
+    return True, "finished"
+
+
+def launch_prefix(python: str, gpus: int, slurm: bool) -> list[str]:
+    if slurm:
+        return ["srun", f"--ntasks-per-node={max(gpus, 1)}", f"--gpus-per-node={max(gpus, 1)}", python]
+    if gpus > 1:
+        return [python, "-m", "torch.distributed.run", f"--nproc_per_node={gpus}"]
+    return [python]
+
+
+def with_launcher(command: list[str], gpus: int, slurm: bool) -> list[str]:
+    """`python -m module …` → the launcher's form, adding `--launcher pytorch|slurm` for several processes."""
+    assert command[1] == "-m", command
+    launcher = ["--launcher", "slurm"] if slurm else (["--launcher", "pytorch"] if gpus > 1 else [])
+    return launch_prefix(command[0], gpus, slurm) + command[1:] + launcher
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", choices=["smoke", "paper"], default="smoke")
+    parser.add_argument("--only", help="table ids (or table:row), comma-separated; default all tables")
+    parser.add_argument("--seeds", default="0", help="comma-separated seeds, e.g. 0,1,2")
+    parser.add_argument("--data-root", default="data", help="root of the datasets (default ./data)")
+    parser.add_argument("--runs-dir", default="runs")
+    parser.add_argument("--dry-run", action="store_true", help="print every command with its estimate; run none")
+    parser.add_argument("--force", action="store_true", help="rerun finished runs (old dirs moved aside)")
+    parser.add_argument("--gpus", type=int, default=1, help="GPUs per run (torchrun when > 1)")
+    parser.add_argument("--slurm", action="store_true", help="launch each run through srun (--launcher slurm)")
+    parser.add_argument("--keep-going", action="store_true", help="after a failed run, go on with the others")
+    args = parser.parse_args(argv)
+    t0 = time.time()
+    try:
+        the_plan = plan(args.profile, args.seeds, args.only, args.data_root, runs_dir=args.runs_dir)
+    except TableError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+    print(f"== {args.profile} profile, seeds {args.seeds}, tables: {', '.join(the_plan.tables)}")
+    data_lines = generate_data(args.profile, args.data_root, args.dry_run)
+    if args.dry_run:
+        print(f"{len(the_plan.pretrain_runs)} pretraining runs, {len(the_plan.downstream_runs)} downstream runs"
+)
+        for line in data_lines:
+            print(f"[data] {line}")
+        runs = the_plan.pretrain_runs + the_plan.downstream_runs
+        for index, run in enumerate(runs, 1):
+            command = with_launcher(run.command(args.data_root, python="python"), args.gpus, args.slurm)
+            print(f"[{index}/{len(runs)}] {run.stage:12} ~{run.estimate or '?'}  {shlex.join(command)}")
+        for table, row, why in the_plan.skipped_rows:
+            print(f"[not run] {table}:{row} ({why})")
+        totals = ", ".join(f"{value:g} {unit}" for unit, value in the_plan.estimate_total().items())
+        print(f"total estimate: {totals}")
+        return 0
+
+    logs = Path(args.runs_dir) / args.profile / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    failed: dict[str, str] = {}
+    runs = the_plan.pretrain_runs + the_plan.downstream_runs
+    for index, run in enumerate(runs, 1):
+        head = f"[{index}/{len(runs)}] {run.stage:12} {run.run_id}"
+        dependency = getattr(run, "pretrain_run", None)
+        if dependency in failed:
+            failed[run.run_id] = f"needs {dependency}, which failed"
+            print(f"{head}: not run ({failed[run.run_id]})")
+            continue
+        checkpoint = run.checkpoint_arg(args.data_root) if hasattr(run, "checkpoint_arg") else None
+        current, why = is_current(run, checkpoint)
+        if current and not args.force:
+            print(f"{head}: skipped ({why})")
+            continue
+        command = with_launcher(run.command(args.data_root, python=sys.executable), args.gpus, args.slurm) + (["--force"] if args.force else [])
+        log = logs / f"{run.run_id}.log"
+        print(f"{head}: running ({why}; log {log})", flush=True)
+        start = time.time()
+        with open(log, "a") as handle:
+            handle.write(f"\n$ {shlex.join(command)}\n")
+            handle.flush()
+            code = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, env={**os.environ,
+                                  "PYTHONUNBUFFERED": "1"}).returncode
+        record = read_record(run.work_dir) or {}
+        if code != 0 or record.get("status") != "finished":
+            failed[run.run_id] = f"exit code {code}; see {log}"
+            print(f"    FAILED after {time.time() - start:.0f} s: {record.get('error') or failed[run.run_id]}")
+            tail = log.read_text().splitlines()[-15:]
+            print("    " + "\n    ".join(tail))
+            if not args.keep_going:
+                break
+            continue
+        metrics = ", ".join(f"{k} {v}" for k, v in record.get("metrics", {}).items() if isinstance(v, (int, float)))
+        print(f"    done in {time.time() - start:.0f} s: {metrics}")
+
+    from downstream import report
+    report_code = report.main(["--profile", args.profile, "--runs-dir", args.runs_dir])
+    print(f"== {'FAILED: ' + ', '.join(failed) if failed else 'all runs finished'}; report written to "
+          f"results/{args.profile}/README.md; total {time.time() - t0:.0f} s")
+    return 1 if failed or report_code else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,630 @@
+"""Tables, seed statistics, figures and a README from the run records (contracts.md §3).
+
+    python -m downstream.report --profile smoke [--runs-dir runs] [--out results] [--only t1,t2] [--allow-partial]
+
+Reads only `runs/<profile>/*/*/record.json` (status `finished`), the table configs (`configs/tables/`) and the
+reference numbers (`results/reference/`). Each record's `rows` list says which (table, row) it feeds; seed
+repeats of a row are aggregated (mean, sample std, n). Writes, under `<out>/<profile>/`:
+
+- `<table_id>.csv`: the table's row descriptors plus `state, ours, n_seeds, std, paper, paper_status, delta,
+  delta_vs_mocov2, delta_vs_random, run_id, record`, one line per (row, metric). `paper`/`delta` (ours − paper)
+  only in the paper profile; the deltas to the MoCo-v2 and random-init rows of the same setting in both.
+  `state` is `ok`, `missing` (no finished record: never written as 0), `paper profile only` or
+  `smoke profile only`.
+- `seeds.csv` when any row has more than one seed; `provenance.json` (per table: when it was generated, from
+  which runs, commits, wall time); `figures/*.png`; `README.md`.
+
+Regeneration: a table's CSV is rewritten only from a complete set of records (every row that has a run in this
+profile has a finished record). A table without records keeps its committed CSV and the README says
+"from committed run <date>"; an incomplete set does not replace a committed complete table (`--allow-partial`
+does), and is written when there is no committed file (missing rows marked "missing").
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as _dt
+import json
+import math
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from downstream.tables import DESCRIPTORS, REFERENCE_DIR, Table, load_tables, read_reference
+
+OUR_COLUMNS = ("table", "row", "method") + DESCRIPTORS + (
+    "metric", "state", "ours", "n_seeds", "std", "paper", "paper_status", "delta", "delta_vs_mocov2",
+    "delta_vs_random", "run_id", "record")
+SEEDS_COLUMNS = ("table", "row", "metric", "n", "mean", "std", "min", "max", "seeds", "values", "run_ids")
+SMOKE_DISCLAIMER = ("This smoke report proves the pipeline end to end on generated scenes; it makes no "
+                    "scientific claim.")
+OK, MISSING, PAPER_ONLY, SMOKE_ONLY = "ok", "missing", "paper profile only", "smoke profile only"
+COLLAPSE_ABOVE = 12       # a smoke table with more profile-only rows lists them in one line instead
+METHOD_LABELS = {"leoclr": "LeOCLR", "mocov2": "MoCo-v2", "random": "random init", "supervised": "supervised",
+                 "external": "external"}
+STATUS_LABELS = {"paper": "", "moco-v2": " (MoCo-v2)", "derived": " (derived)"}
+
+
+# ------------------------------------------------------------------------------------------------- records
+def load_records(runs_dir, profile: str, warnings: list | None = None) -> list[dict]:
+    """Finished records under `<runs_dir>/<profile>/<stage>/<run_id>/record.json` (moved-aside `.old-` runs
+    skipped). Each gets `_path` (the record file) and `_dir` (its run directory)."""
+    warnings = warnings if warnings is not None else []
+    base = Path(runs_dir) / profile
+    records = []
+    for path in sorted(base.glob("*/*/record.json")):
+        if ".old-" in path.parent.name:
+            continue
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as err:
+            warnings.append(f"{path}: unreadable record ({err}); ignored")
+            continue
+        if record.get("status") != "finished":
+            continue
+        if record.get("profile", profile) != profile:
+            warnings.append(f"{path}: profile {record.get('profile')!r} under runs/{profile}; ignored")
+            continue
+        record["_path"] = path.as_posix()
+        record["_dir"] = path.parent.as_posix()
+        records.append(record)
+    return records
+
+
+def _seed_of(record) -> object:
+    seed = record.get("seed")
+    return seed if seed is not None else record.get("run_id")
+
+
+def index_records(records, tables, warnings: list | None = None) -> dict:
+    """{(table, row): {seed: record}} through each record's `rows`; for a repeated seed the latest finished
+    record wins (with a warning)."""
+    warnings = warnings if warnings is not None else []
+    known = {(t.name, r.key) for t in tables for r in t.rows}
+    by_row: dict = {}
+    for record in records:
+        for entry in record.get("rows") or []:
+            key = (entry.get("table"), entry.get("row"))
+            if key not in known:
+                warnings.append(f"{record['_path']}: feeds unknown row {key[0]}:{key[1]}; ignored for it")
+                continue
+            seeds = by_row.setdefault(key, {})
+            seed = _seed_of(record)
+            old = seeds.get(seed)
+            if old is not None:
+                keep = max(old, record, key=lambda r: str(r.get("finished") or ""))
+                warnings.append(f"{key[0]}:{key[1]} seed {seed}: records {old['run_id']} and {record['run_id']}; "
+                                f"using {keep['run_id']}")
+                record = keep
+            seeds[seed] = record
+    return by_row
+
+
+# ------------------------------------------------------------------------------------------------- numbers
+@dataclass
+class Agg:
+    values: dict                       # seed -> value
+    run_ids: list
+    records: list
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    @property
+    def mean(self) -> float:
+        return sum(self.values.values()) / self.n
+
+    @property
+    def std(self) -> float | None:
+        if self.n < 2:
+            return None
+        m = self.mean
+        return math.sqrt(sum((v - m) ** 2 for v in self.values.values()) / (self.n - 1))
+
+
+def _metric_value(record, metric):
+    value = (record.get("metrics") or {}).get(metric)
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(value) else value
+
+
+def aggregate(seed_records: dict, metric: str) -> Agg | None:
+    values, run_ids, paths = {}, [], []
+    for seed in sorted(seed_records, key=str):
+        record = seed_records[seed]
+        value = _metric_value(record, metric)
+        if value is None:
+            continue
+        values[seed] = value
+        run_ids.append(record.get("run_id", ""))
+        paths.append(record["_path"])
+    return Agg(values, run_ids, paths) if values else None
+
+
+def gap_aggregate(a: Agg | None, b: Agg | None) -> Agg | None:
+    """LeOCLR − MoCo-v2 paired by seed; unpaired seeds fall back to the difference of the means (n = min)."""
+    if a is None or b is None:
+        return None
+    common = [s for s in a.values if s in b.values]
+    if common:
+        values = {s: a.values[s] - b.values[s] for s in common}
+    else:
+        values = {"mean": a.mean - b.mean}
+    return Agg(values, a.run_ids + b.run_ids, a.records + b.records)
+
+
+def _num(value, digits: int = 4) -> str:
+    if value is None:
+        return ""
+    text = f"{round(float(value), digits):.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _float(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+# ------------------------------------------------------------------------------------------------- tables
+@dataclass
+class TableResult:
+    table: Table
+    lines: list                        # dicts of strings, OUR_COLUMNS
+    status: str                        # complete | partial | none | no runs
+    expected: int
+    have: int
+    run_ids: list = field(default_factory=list)
+    commits: list = field(default_factory=list)
+    wall_s: float = 0.0
+    source: str = "fresh"              # fresh | committed | unwritten
+    committed_date: str | None = None
+    seed_rows: list = field(default_factory=list)
+
+
+def build_table(table: Table, profile: str, by_row: dict, reference: list[dict]) -> TableResult:
+    ref = {(r["row"], r["metric"]): r for r in reference}
+    aggs: dict = {}
+    for row in table.rows:
+        if not row.is_gap:
+            seeds = by_row.get((table.name, row.key), {}) if row.spec(profile) else {}
+            aggs[row.key] = {m: aggregate(seeds, m) for m in row.metrics}
+    for row in table.rows:
+        if row.is_gap:
+            a, b = (aggs.get(k, {}) for k in row.gap)
+            aggs[row.key] = {m: gap_aggregate(a.get(m), b.get(m)) for m in row.metrics}
+
+    lines, expected, have, used = [], 0, 0, {}
+    seed_rows = []
+    for row in table.rows:
+        if row.is_gap:
+            applicable = all(table.row(k).spec(profile) is not None for k in row.gap)
+        else:
+            applicable = row.spec(profile) is not None
+            if applicable:
+                expected += 1
+                if by_row.get((table.name, row.key)):
+                    have += 1
+                    for record in by_row[(table.name, row.key)].values():
+                        used[record["_path"]] = record
+        describe = row.describe(profile)
+        if row.is_gap:  # a derived row is described by the rows it compares, as they hold in this profile
+            describe = {**table.row(row.gap[0]).describe(profile), "protocol": row.descriptors.get("protocol")}
+        for metric in row.metrics:
+            agg = aggs[row.key].get(metric) if applicable else None
+            state = OK if agg else (MISSING if applicable else (PAPER_ONLY if profile == "smoke" else SMOKE_ONLY))
+            line = {"table": table.name, "row": row.key, "method": row.method, "metric": metric, "state": state}
+            line.update({k: "" if describe.get(k) is None else str(describe.get(k)) for k in DESCRIPTORS})
+            ours = agg.mean if agg else None
+            line.update(ours=_num(ours), n_seeds=str(agg.n) if agg else "", std=_num(agg.std) if agg else "",
+                        run_id=";".join(agg.run_ids) if agg else "", record=";".join(agg.records) if agg else "")
+            reference_line = ref.get((row.key, metric)) if profile == "paper" else None
+            paper = _float(reference_line["value"]) if reference_line else None
+            line.update(paper=_num(paper), paper_status=reference_line["status"] if reference_line else "",
+                        delta=_num(ours - paper) if ours is not None and paper is not None else "")
+            for other in ("mocov2", "random"):
+                base_key = table.baseline(row, other)
+                base = aggs.get(base_key, {}).get(metric) if base_key else None
+                line[f"delta_vs_{other}"] = _num(ours - base.mean) if ours is not None and base else ""
+            lines.append({k: line.get(k, "") for k in OUR_COLUMNS})
+            if agg and agg.n > 1 and not row.is_gap:
+                vals = list(agg.values.values())
+                seed_rows.append({"table": table.name, "row": row.key, "metric": metric, "n": str(agg.n),
+                                  "mean": _num(agg.mean), "std": _num(agg.std), "min": _num(min(vals)),
+                                  "max": _num(max(vals)), "seeds": ";".join(map(str, agg.values)),
+                                  "values": ";".join(_num(v) for v in vals), "run_ids": ";".join(agg.run_ids)})
+    if expected == 0:
+        status = "no runs"
+    elif have == expected:
+        status = "complete"
+    elif have == 0:
+        status = "none"
+    else:
+        status = "partial"
+    records = list(used.values())
+    return TableResult(table=table, lines=lines, status=status, expected=expected, have=have,
+                       run_ids=sorted({r.get("run_id", "") for r in records}),
+                       commits=sorted({str(r.get("git_commit")) for r in records if r.get("git_commit")}),
+                       wall_s=round(sum(float(r.get("wall_s") or 0) for r in records), 1), seed_rows=seed_rows)
+
+
+def write_csv(path: Path, columns, lines) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, columns, lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(lines)
+    tmp.replace(path)
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _committed_date(path: Path, provenance: dict, table: str) -> str:
+    entry = provenance.get("tables", {}).get(table, {})
+    if entry.get("generated"):
+        return entry["generated"][:10]
+    try:
+        date = subprocess.run(["git", "log", "-1", "--format=%cs", "--", path.name], cwd=path.parent,
+                              capture_output=True, text=True, timeout=20).stdout.strip()
+        if date:
+            return date
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return _dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
+
+
+# ------------------------------------------------------------------------------------------------- figures
+def _plt():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _save(fig, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+
+
+def table_figure(result: TableResult, profile: str, fig_dir: Path) -> Path | None:
+    """Horizontal bars per metric (ours ± std), the reference value marked where known."""
+    lines = [l for l in result.lines if l["state"] in (OK, MISSING)]
+    metrics = list(dict.fromkeys(l["metric"] for l in lines))
+    if not any(_float(l["ours"]) is not None or _float(l["paper"]) is not None for l in lines):
+        return None
+    plt = _plt()
+    n_rows = max(len([l for l in lines if l["metric"] == m]) for m in metrics)
+    ncols = min(4, len(metrics))
+    nrows = math.ceil(len(metrics) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, (0.9 + 0.32 * n_rows) * nrows), squeeze=False,
+                             layout="constrained")
+    flat = [ax for row_axes in axes for ax in row_axes]
+    for ax in flat[len(metrics):]:
+        ax.axis("off")
+    for ax, metric in zip(flat, metrics):
+        sub = [l for l in lines if l["metric"] == metric]
+        ys = list(range(len(sub)))[::-1]
+        for y, line in zip(ys, sub):
+            ours, std, paper = _float(line["ours"]), _float(line["std"]), _float(line["paper"])
+            color = {"leoclr": "tab:red", "mocov2": "tab:blue", "random": "tab:gray"}.get(line["method"], "tab:green")
+            if ours is not None:
+                ax.barh(y, ours, xerr=std, color=color, alpha=0.8, height=0.7, capsize=2)
+            else:
+                ax.text(0, y, " missing", va="center", fontsize=7, color="dimgray")
+            if paper is not None:
+                ax.plot([paper], [y], marker="D", linestyle="none", color="black", markersize=4,
+                        label="reference" if "reference" not in ax.get_legend_handles_labels()[1] else None)
+        ax.set_yticks(ys)
+        ax.set_yticklabels([l["row"] for l in sub], fontsize=7)
+        ax.set_xlabel(f"{metric} (%)")
+        ax.axvline(0, color="black", linewidth=0.5)
+        if ax.get_legend_handles_labels()[1]:
+            ax.legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"{result.table.title} [{profile}]", fontsize=9)
+    path = fig_dir / f"{result.table.name}.png"
+    _save(fig, path)
+    plt.close(fig)
+    return path
+
+
+def read_curves(record: dict) -> list[dict]:
+    curves = record.get("curves")
+    if not curves:
+        return []
+    path = Path(record["_dir"]) / curves
+    if not path.exists():
+        return []
+    return read_csv(path)
+
+
+def curves_figure(pretrain_records: list[dict], profile: str, fig_dir: Path) -> Path | None:
+    """Pretraining loss and kNN top-1 vs step (and pos/neg similarity where logged), LeOCLR vs MoCo-v2."""
+    series = [(r, read_curves(r)) for r in sorted(pretrain_records, key=lambda r: r.get("run_id", ""))]
+    series = [(r, c) for r, c in series if c]
+    if not series:
+        return None
+    has_sim = any(_float(row.get("pos_sim")) is not None for _, c in series for row in c)
+    plt = _plt()
+    panels = 3 if has_sim else 2
+    fig, axes = plt.subplots(1, panels, figsize=(5 * panels, 3.6), squeeze=False)
+    colors = {"leoclr": "tab:red", "mocov2": "tab:blue"}
+    styles = ["-", "--", ":", "-."]
+    per_method: dict = {}
+    for i, (record, rows) in enumerate(series):
+        method = record.get("method", "")
+        color = colors.get(method, f"C{i}")
+        per_method[method] = per_method.get(method, -1) + 1
+        style = styles[per_method[method] % len(styles)]
+        label = f"{METHOD_LABELS.get(method, method)} {record.get('run_id', '')}"
+
+        def xy(column):
+            pts = [(_float(r.get("step")), _float(r.get(column))) for r in rows]
+            pts = [(x, y) for x, y in pts if x is not None and y is not None]
+            return [x for x, _ in pts], [y for _, y in pts]
+
+        axes[0][0].plot(*xy("loss"), color=color, linestyle=style, linewidth=1, label=label)
+        axes[0][1].plot(*xy("knn_top1"), color=color, linestyle=style, marker="o", markersize=3, label=label)
+        if has_sim:
+            axes[0][2].plot(*xy("pos_sim"), color=color, linestyle=style, linewidth=1)
+            axes[0][2].plot(*xy("neg_sim"), color=color, linestyle=style, linewidth=1, alpha=0.4)
+    axes[0][0].set(xlabel="step", ylabel="loss", title="pretraining loss (LeOCLR: sum of two InfoNCE terms)")
+    axes[0][1].set(xlabel="step", ylabel="kNN top-1 (%)", title="kNN monitor")
+    if has_sim:
+        axes[0][2].set(xlabel="step", ylabel="cosine", title="positive (solid) / negative (faint) similarity")
+    axes[0][0].legend(fontsize=6)
+    fig.suptitle(f"Pretraining curves [{profile}]", fontsize=9)
+    path = fig_dir / "pretrain_curves.png"
+    _save(fig, path)
+    plt.close(fig)
+    return path
+
+
+# ------------------------------------------------------------------------------------------------- README
+def _cell(line: dict) -> str:
+    if line["state"] != OK:
+        return line["state"]
+    text = f"{float(line['ours']):.2f}"
+    if line["std"]:
+        text += f" ± {float(line['std']):.2f}"
+    if line["n_seeds"] and int(line["n_seeds"]) > 1:
+        text += f" (n={line['n_seeds']})"
+    return text
+
+
+def _paper_cell(line: dict) -> str:
+    status = line.get("paper_status", "")
+    if status == "pending":
+        return "pending"
+    if not status:
+        return "—"
+    return f"{float(line['paper']):g}{STATUS_LABELS.get(status, f' ({status})')}"
+
+
+def _delta_cell(text: str) -> str:
+    return f"{float(text):+.2f}" if text else ""
+
+
+def render_table(lines: list[dict], profile: str) -> list[str]:
+    """Markdown, laid out like the paper: rows × metrics, one block per set of metrics (the scenes table has
+    several), ours beside the reference value in the paper profile."""
+    rows: dict = {}
+    for line in lines:
+        rows.setdefault(line["row"], []).append(line)
+    out = []
+    collapsed = []
+    profile_only = [k for k, ls in rows.items() if all(l["state"] in (PAPER_ONLY, SMOKE_ONLY) for l in ls)]
+    if len(profile_only) > COLLAPSE_ABOVE:
+        collapsed = profile_only
+        rows = {k: v for k, v in rows.items() if k not in collapsed}
+    groups: dict = {}
+    for key, ls in rows.items():
+        groups.setdefault(tuple(l["metric"] for l in ls), []).append(key)
+    for metrics, keys in groups.items():
+        head = ["row", "method", "arch", "pretraining", "eval"]
+        for m in metrics:
+            head += [m, f"{m} paper", f"Δ {m}"] if profile == "paper" else [m]
+        head += [f"Δ MoCo-v2 ({metrics[0]})", f"Δ random ({metrics[0]})"]
+        out.append("| " + " | ".join(head) + " |")
+        out.append("|" + "---|" * len(head))
+        for key in keys:
+            ls = {l["metric"]: l for l in rows[key]}
+            first = rows[key][0]
+            epochs = first["pretrain_epochs"]
+            pretraining = (f"{first['pretrain_dataset']} {epochs}{'' if not epochs or epochs.endswith('it') else ' ep'}"
+                           if first["pretrain_dataset"] else ("none" if first["method"] == "random" else ""))
+            cells = [f"`{key}`", METHOD_LABELS.get(first["method"], first["method"]), first["arch"],
+                     pretraining.strip(), f"{first['eval_dataset']} {first['protocol']}"]
+            for m in metrics:
+                line = ls[m]
+                cells.append(_cell(line))
+                if profile == "paper":
+                    cells += [_paper_cell(line), _delta_cell(line.get("delta", ""))]
+            cells += [_delta_cell(ls[metrics[0]].get("delta_vs_mocov2", "")),
+                      _delta_cell(ls[metrics[0]].get("delta_vs_random", ""))]
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    if collapsed:
+        label = PAPER_ONLY if profile == "smoke" else SMOKE_ONLY
+        out.append(f"{label.capitalize()} ({len(collapsed)} rows): " + ", ".join(f"`{k}`" for k in collapsed))
+        out.append("")
+    return out
+
+
+def _status_line(result: TableResult) -> str:
+    if result.source == "committed":
+        extra = (f"; new records incomplete ({result.have}/{result.expected} rows), not rewritten "
+                 f"(`--allow-partial` writes them)" if result.status == "partial" else "")
+        return f"**From committed run {result.committed_date}**{extra}."
+    if result.source == "unwritten":
+        return f"**Not run yet** in this profile (0/{result.expected} rows have records); no file written."
+    if result.status == "no runs":
+        return "No rows of this table run in this profile."
+    if result.status == "partial":
+        return f"**Incomplete**: {result.have}/{result.expected} rows have records; missing rows are marked."
+    return f"Fresh: {result.have}/{result.expected} rows from finished records."
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds < 3600 else f"{seconds / 3600:.2f} h"
+
+
+def render_readme(profile: str, results: list[TableResult], pretrain_records: list[dict], provenance: dict,
+                  figures: dict, warnings: list[str], generated: str) -> str:
+    out = [f"# Results: profile `{profile}`", ""]
+    if profile == "smoke":
+        out += [f"> {SMOKE_DISCLAIMER}", ""]
+    commits = sorted({c for r in results if r.source == "fresh" for c in r.commits})
+    out += [f"Generated {generated} by `python -m downstream.report --profile {profile}` from the run records "
+            f"only; commit(s) of the runs: {', '.join(f'`{c}`' for c in commits) or '—'}.", "",
+            "Cells: ours = mean over seeds (± sample std, n) in percent; `missing` = no finished record (never "
+            "0); `paper profile only` = the row runs only with `--profile paper`."]
+    if profile == "paper":
+        out += ["Reference (`results/reference/`): a bare number is the paper's, `(MoCo-v2)` a published "
+                "MoCo-v2 number, `(derived)` a number computed from the paper's statements (not a paper value), "
+                "`pending` a paper number not transcribed yet; Δ = ours − reference."]
+    out += ["Δ MoCo-v2 / Δ random: ours minus the MoCo-v2 / random-init row of the same setting.", ""]
+    out += ["| table | status | rows with records | wall time |", "|---|---|---|---|"]
+    for r in results:
+        status = {"committed": f"committed {r.committed_date}", "unwritten": "not run"}.get(r.source, r.status)
+        wall = provenance.get("tables", {}).get(r.table.name, {}).get("wall_s") if r.source == "committed" \
+            else r.wall_s
+        out.append(f"| [{r.table.name}](#{r.table.name}) | {status} | {r.have}/{r.expected} | "
+                   f"{_hours(wall) if wall else '—'} |")
+    out.append("")
+    for r in results:
+        out += [f'<a id="{r.table.name}"></a>', f"## {r.table.title} (`{r.table.name}`)", "", _status_line(r), ""]
+        out += render_table(r.lines, profile)
+        out += [f"*Note.* {r.table.note}", ""]
+        if r.table.name in figures:
+            out += [f"![{r.table.name}](figures/{figures[r.table.name].name})", ""]
+        entry = provenance.get("tables", {}).get(r.table.name, {})
+        if entry:
+            out += ["<details><summary>Provenance</summary>", "",
+                    f"generated {entry.get('generated', '')}, {entry.get('records', 0)} records, wall time "
+                    f"{_hours(entry.get('wall_s') or 0)}, commits {', '.join(entry.get('commits', [])) or '—'}",
+                    "", "runs: " + (", ".join(f"`{x}`" for x in entry.get("run_ids", [])) or "—"), "",
+                    "</details>", ""]
+    out += ["## Pretraining runs", ""]
+    if pretrain_records:
+        out += ["| run | method | seed | iterations | epochs | kNN top-1 | wall time | commit |",
+                "|---|---|---|---|---|---|---|---|"]
+        for rec in sorted(pretrain_records, key=lambda r: r.get("run_id", "")):
+            m = rec.get("metrics") or {}
+            out.append(f"| `{rec.get('run_id')}` | {METHOD_LABELS.get(rec.get('method'), rec.get('method'))} | "
+                       f"{rec.get('seed')} | {m.get('iterations', '')} | {m.get('epochs', '')} | "
+                       f"{m.get('knn_top1', '')} | {_hours(float(rec.get('wall_s') or 0))} | "
+                       f"`{rec.get('git_commit', '')}` |")
+        out.append("")
+    else:
+        out += ["No finished pretraining records in this profile.", ""]
+    if "pretrain_curves" in figures:
+        out += ["![pretraining curves](figures/pretrain_curves.png)", "",
+                "LeOCLR's loss sums two InfoNCE terms (original vs each crop), so its scale is about twice a "
+                "MoCo-v2 loss; compare the trends and the kNN monitor, not the levels.", ""]
+    if warnings:
+        out += ["## Warnings", ""] + [f"- {w}" for w in warnings] + [""]
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------------------------- driver
+def write_report(profile: str, runs_dir="runs", out="results", *, only=None, allow_partial: bool = False,
+                 figures: bool = True, tables=None, reference_dir=None, now: str | None = None) -> list[TableResult]:
+    """Build every table of `profile` from the records and write the CSVs, seeds.csv, provenance.json, figures
+    and README.md under `<out>/<profile>/`. Returns one TableResult per table."""
+    warnings: list[str] = []
+    tables = tables if tables is not None else load_tables(check_files=False, reference_dir=reference_dir)
+    if only:
+        names = only.split(",") if isinstance(only, str) else list(only)
+        tables = [t for t in tables if t.name in names]
+    tables = [t for t in tables if t.applies_to(profile)]
+    if profile == "smoke":  # the embedded data first: it is what smoke is about
+        tables = sorted(tables, key=lambda t: t.name != "scenes")
+    out_dir = Path(out) / profile
+    generated = now or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    prov_path = out_dir / "provenance.json"
+    provenance = json.loads(prov_path.read_text()) if prov_path.exists() else {}
+    provenance.setdefault("tables", {})
+
+    records = load_records(runs_dir, profile, warnings)
+    by_row = index_records(records, tables, warnings)
+    results, seed_rows = [], []
+    for table in tables:
+        reference = read_reference(table.name, reference_dir or REFERENCE_DIR)
+        result = build_table(table, profile, by_row, reference)
+        path = out_dir / f"{table.name}.csv"
+        committed_complete = provenance["tables"].get(table.name, {}).get("status", "complete") == "complete"
+        if result.status in ("complete", "no runs") or (
+                result.status == "partial" and (allow_partial or not path.exists() or not committed_complete)):
+            write_csv(path, OUR_COLUMNS, result.lines)
+            provenance["tables"][table.name] = {
+                "generated": generated, "status": result.status, "records": len(result.run_ids),
+                "run_ids": result.run_ids, "commits": result.commits, "wall_s": result.wall_s,
+                "rows_with_records": result.have, "rows_expected": result.expected}
+            seed_rows += result.seed_rows
+        elif path.exists():
+            result.source = "committed"
+            result.committed_date = _committed_date(path, provenance, table.name)
+            result.lines = read_csv(path)
+        else:
+            result.source = "unwritten"
+        results.append(result)
+
+    if seed_rows:  # keep the committed seed lines of tables not rewritten this time
+        seeds_path = out_dir / "seeds.csv"
+        rewritten = {r.table.name for r in results if r.source == "fresh"}
+        kept = [l for l in read_csv(seeds_path) if l.get("table") not in rewritten] if seeds_path.exists() else []
+        write_csv(seeds_path, SEEDS_COLUMNS, kept + seed_rows)
+    fig_paths = {}
+    pretrain_records = [r for r in records if r.get("stage") == "pretrain"]
+    if figures:
+        fig_dir = out_dir / "figures"
+        for result in results:
+            path = table_figure(result, profile, fig_dir)
+            if path:
+                fig_paths[result.table.name] = path
+        path = curves_figure(pretrain_records, profile, fig_dir)
+        if path or (fig_dir / "pretrain_curves.png").exists():
+            fig_paths["pretrain_curves"] = path or fig_dir / "pretrain_curves.png"
+    provenance["profile"] = profile
+    out_dir.mkdir(parents=True, exist_ok=True)
+    prov_path.write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
+    (out_dir / "README.md").write_text(render_readme(profile, results, pretrain_records, provenance, fig_paths,
+                                                     warnings, generated))
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return results
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m downstream.report", description=__doc__.splitlines()[0])
+    ap.add_argument("--profile", choices=("smoke", "paper"), default="smoke")
+    ap.add_argument("--runs-dir", default="runs")
+    ap.add_argument("--out", default="results")
+    ap.add_argument("--only", default=None, help="comma-separated table ids")
+    ap.add_argument("--allow-partial", action="store_true",
+                    help="write a table from an incomplete set of records even over a committed complete one")
+    ap.add_argument("--no-figures", action="store_true")
+    args = ap.parse_args(argv)
+    results = write_report(args.profile, args.runs_dir, args.out, only=args.only, allow_partial=args.allow_partial,
+                           figures=not args.no_figures)
+    out_dir = Path(args.out) / args.profile
+    for r in results:
+        where = {"fresh": f"wrote {out_dir / (r.table.name + '.csv')}", "committed":
+                 f"kept committed file ({r.committed_date})", "unwritten": "no records, no file"}[r.source]
+        print(f"{r.table.name:15s} {r.status:9s} {r.have}/{r.expected} rows  {where}")
+    print(f"README: {out_dir / 'README.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
