@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from downstream import report
 from downstream.tables import TableError, plan
 from suite.records import config_file_sha256, read_record, sha256_file
 
@@ -60,6 +61,12 @@ def is_current(run, checkpoint: str | None) -> tuple[bool, str]:
     return True, "finished"
 
 
+def move_aside(work_dir: str) -> Path:
+    aside = Path(f"{work_dir}.old-{time.strftime('%Y%m%d-%H%M%S')}")
+    os.replace(work_dir, aside)
+    return aside
+
+
 def launch_prefix(python: str, gpus: int, slurm: bool) -> list[str]:
     if slurm:
         return ["srun", f"--ntasks-per-node={max(gpus, 1)}", f"--gpus-per-node={max(gpus, 1)}", python]
@@ -83,7 +90,9 @@ def main(argv=None) -> int:
     parser.add_argument("--data-root", default="data", help="root of the datasets (default ./data)")
     parser.add_argument("--runs-dir", default="runs")
     parser.add_argument("--dry-run", action="store_true", help="print every command with its estimate; run none")
-    parser.add_argument("--force", action="store_true", help="rerun finished runs (old dirs moved aside)")
+    parser.add_argument("--force", action="store_true",
+                        help="rerun the selected tables' finished downstream runs (old dirs moved aside, never deleted)")
+    parser.add_argument("--force-pretrain", action="store_true", help="with --force: rerun pretraining runs too")
     parser.add_argument("--gpus", type=int, default=1, help="GPUs per run (torchrun when > 1)")
     parser.add_argument("--slurm", action="store_true", help="launch each run through srun (--launcher slurm)")
     parser.add_argument("--keep-going", action="store_true", help="after a failed run, go on with the others")
@@ -125,10 +134,14 @@ def main(argv=None) -> int:
             continue
         checkpoint = run.checkpoint_arg(args.data_root) if hasattr(run, "checkpoint_arg") else None
         current, why = is_current(run, checkpoint)
-        if current and not args.force:
+        forced = args.force and (run.stage != "pretrain" or args.force_pretrain)
+        if current and not forced:
             print(f"{head}: skipped ({why})")
             continue
-        command = with_launcher(run.command(args.data_root, python=sys.executable), args.gpus, args.slurm) + (["--force"] if args.force else [])
+        if forced and read_record(run.work_dir) is not None:
+            aside = move_aside(run.work_dir)  # here, in one process, rather than racing between ranks
+            why = f"--force: old run moved to {aside}"
+        command = with_launcher(run.command(args.data_root, python=sys.executable), args.gpus, args.slurm)
         log = logs / f"{run.run_id}.log"
         print(f"{head}: running ({why}; log {log})", flush=True)
         start = time.time()
@@ -149,7 +162,6 @@ def main(argv=None) -> int:
         metrics = ", ".join(f"{k} {v}" for k, v in record.get("metrics", {}).items() if isinstance(v, (int, float)))
         print(f"    done in {time.time() - start:.0f} s: {metrics}")
 
-    from downstream import report
     report_code = report.main(["--profile", args.profile, "--runs-dir", args.runs_dir])
     print(f"== {'FAILED: ' + ', '.join(failed) if failed else 'all runs finished'}; report written to "
           f"results/{args.profile}/README.md; total {time.time() - t0:.0f} s")

@@ -7,8 +7,9 @@ metrics = ['top1']
 stage = 'transfer'
 note = ('Datasets and protocol of the paper are pending; the suite runs the common set (CIFAR-10/100, '
         'Flowers-102, Pets, Cars, Aircraft, DTD, Caltech-101, Food-101) with a linear probe and full '
-        'fine-tuning [choice], ImageNet-1K pretraining at 800 epochs [choice]. `top1` is whatever accuracy '
-        'the transfer config reports for that dataset (mean per-class accuracy where that is the standard). '
+        'fine-tuning [choice], ImageNet-1K pretraining at 800 epochs [choice]. `top1` is overall top-1 '
+        'accuracy on every dataset (Kornblith et al. report mean per-class accuracy for Pets, Flowers, Aircraft '
+        'and Caltech-101; not computed here yet). '
         'Random init: BN statistics re-estimated for the linear probe; fine-tuning from random init is '
         'training from scratch. Smoke rows (the cifar10-linear rows): ResNet-18 from the scenes pretraining, '
         'linear probe on scenes_transfer (other colour/texture palette).')
