@@ -42,7 +42,11 @@ def generate_data(profile: str, data_root: str, dry_run: bool) -> list[str]:
                    "--variant", spec.get("variant", "default")]
         lines.append(shlex.join(command))
         if not dry_run:
-            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+            print(f"[data] {spec['name']}", flush=True)
+            result = subprocess.run(command, capture_output=True, text=True)
+            if result.returncode != 0:
+                raise SystemExit(f"generating {out} failed:\n{result.stderr[-2000:]}")
+            print("    " + (result.stdout.strip().splitlines() or ["done"])[-1], flush=True)
     return lines
 
 
