@@ -50,19 +50,25 @@ def generate_data(profile: str, data_root: str, dry_run: bool) -> list[str]:
     return lines
 
 
-def is_current(run, checkpoint: str | None) -> tuple[bool, str]:
-    """(skip?, why): finished, same config file hash, same input checkpoint hash."""
+def run_state(run, checkpoint: str | None) -> tuple[str, str]:
+    """('run' | 'skip' | 'stale', why). Stale: finished, but from another config or input checkpoint (e.g. its
+    pretraining was redone); it is kept and reported, and only `--force` replaces it."""
     record = read_record(run.work_dir)
     if record is None:
-        return False, "new"
+        return "run", "new"
     if record.get("status") != "finished":
-        return False, f"{record.get('status')} → resume"
+        return "run", f"{record.get('status')} → resume"
     if record.get("config_file_sha256") != config_file_sha256(run.config):
-        return False, "config changed since it finished (the runner refuses without --force)"
+        return "stale", "config changed since it finished"
     recorded = (record.get("inputs") or {}).get("checkpoint", {}).get("sha256")
     if checkpoint and recorded and Path(checkpoint).exists() and recorded != sha256_file(checkpoint):
-        return False, "input checkpoint changed since it finished (the runner refuses without --force)"
-    return True, "finished"
+        return "stale", "input checkpoint changed since it finished"
+    return "skip", "finished"
+
+
+def is_current(run, checkpoint: str | None) -> tuple[bool, str]:
+    state, why = run_state(run, checkpoint)
+    return state == "skip", why
 
 
 def move_aside(work_dir: str) -> Path:
@@ -104,6 +110,11 @@ def main(argv=None) -> int:
     t0 = time.time()
     try:
         the_plan = plan(args.profile, args.seeds, args.only, args.data_root, runs_dir=args.runs_dir)
+        if args.only:  # a selected run still feeds (and records) every row of every table that shares it
+            full = {run.run_id: run for run in plan(args.profile, args.seeds, None, args.data_root,
+                                                    runs_dir=args.runs_dir).runs}
+            the_plan.pretrain_runs = [full[run.run_id] for run in the_plan.pretrain_runs]
+            the_plan.downstream_runs = [full[run.run_id] for run in the_plan.downstream_runs]
     except TableError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -128,6 +139,7 @@ def main(argv=None) -> int:
     logs = Path(args.runs_dir) / args.profile / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     failed: dict[str, str] = {}
+    stale: list[str] = []
     runs = the_plan.pretrain_runs + the_plan.downstream_runs
     for index, run in enumerate(runs, 1):
         head = f"[{index}/{len(runs)}] {run.stage:12} {run.run_id}"
@@ -137,10 +149,14 @@ def main(argv=None) -> int:
             print(f"{head}: not run ({failed[run.run_id]})")
             continue
         checkpoint = run.checkpoint_arg(args.data_root) if hasattr(run, "checkpoint_arg") else None
-        current, why = is_current(run, checkpoint)
+        state, why = run_state(run, checkpoint)
         forced = args.force and (run.stage != "pretrain" or args.force_pretrain)
-        if current and not forced:
+        if state == "skip" and not forced:
             print(f"{head}: skipped ({why})")
+            continue
+        if state == "stale" and not forced:
+            stale.append(run.run_id)
+            print(f"{head}: STALE, kept ({why}); --force reruns it, moving the old run aside")
             continue
         if forced and read_record(run.work_dir) is not None:
             aside = move_aside(run.work_dir)  # here, in one process, rather than racing between ranks
@@ -167,6 +183,8 @@ def main(argv=None) -> int:
         print(f"    done in {time.time() - start:.0f} s: {metrics}")
 
     report_code = report.main(["--profile", args.profile, "--runs-dir", args.runs_dir])
+    if stale:
+        print(f"== {len(stale)} stale run(s) kept, not rerun (use --force): {', '.join(stale)}")
     print(f"== {'FAILED: ' + ', '.join(failed) if failed else 'all runs finished'}; report written to "
           f"results/{args.profile}/README.md; total {time.time() - t0:.0f} s")
     return 1 if failed or report_code else 0

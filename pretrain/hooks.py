@@ -56,6 +56,7 @@ class PlainCheckpointHook(Hook):
     priority = "VERY_HIGH"
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        checkpoint.setdefault("meta", {})["world_size"] = runner.world_size  # the export's epoch count needs it
         for key in list(checkpoint):
             checkpoint[key] = to_plain(checkpoint[key])
 
