@@ -36,7 +36,6 @@ import torch.nn.functional as F
 from mmengine.dist import is_main_process
 from mmengine.evaluator import BaseMetric
 from mmengine.hooks import Hook
-from mmengine.logging import HistoryBuffer
 from mmengine.model import BaseDataPreprocessor, BaseModel, is_model_wrapper
 from mmengine.registry import HOOKS, METRICS, MODELS
 from torch import nn
@@ -47,6 +46,7 @@ import downstream.datasets  # noqa: F401  (registers the datasets and the sample
 from downstream.datasets import FeatureDataset, collate_batched
 from pretrain.checkpoints import (FEATURE_DIMS, BackboneLoadError, load_backbone, read_backbone_state_dict,
                                   sidecar_path)
+from suite.plain_checkpoint import PlainCheckpointHook  # noqa: F401  (registers the hook the configs name)
 from suite.records import (RunRecorder, add_common_args, config_sha256, new_record, parse_rows,
                            prepare_run_dir)
 
@@ -335,52 +335,6 @@ class FrozenBackboneHook(Hook):
 
 
 # ================================================================================================ other hooks
-_BUFFER_TAG = "__history_buffer__"
-
-
-def to_plain(obj):
-    """HistoryBuffers -> tagged dicts, numpy -> Python (so checkpoints load with weights_only=True).
-    A small duplicate of pretrain.hooks.to_plain: downstream must not import pretrain's training modules."""
-    if isinstance(obj, HistoryBuffer):
-        logs, counts = obj.data
-        return {_BUFFER_TAG: True, "log": logs.tolist(), "count": counts.tolist(), "max_length": obj.max_length}
-    if isinstance(obj, dict):
-        return {key: to_plain(value) for key, value in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(to_plain(value) for value in obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
-
-
-def from_plain(obj):
-    if isinstance(obj, dict):
-        if obj.get(_BUFFER_TAG):
-            return HistoryBuffer(obj["log"], obj["count"], obj["max_length"])
-        return {key: from_plain(value) for key, value in obj.items()}
-    if isinstance(obj, list):
-        return [from_plain(value) for value in obj]
-    return obj
-
-
-@HOOKS.register_module()
-class ClsPlainCheckpointHook(Hook):
-    """Checkpoints pickle to plain types only, so mmengine's resume (torch.load, weights_only=True) reads them
-    with nothing allow-listed; HistoryBuffers are restored on load."""
-
-    priority = "VERY_LOW"  # after every other hook has added its part to the checkpoint
-
-    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        for key in list(checkpoint):
-            checkpoint[key] = to_plain(checkpoint[key])
-
-    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        if "message_hub" in checkpoint:
-            checkpoint["message_hub"] = from_plain(checkpoint["message_hub"])
-
-
 CURVE_COLUMNS = ("step", "epoch", "loss", "lr", "top1", "top5")
 
 

@@ -12,11 +12,11 @@ The pieces, in the order a run uses them:
 * `verify_loaded` (run by `BackboneLoadCheckHook` after mmengine's init, before the first iteration): every
   backbone / shared-head tensor must equal the checkpoint's. mmengine loads `Pretrained` with `strict=False`, so
   a wrong prefix or a missing part would otherwise only log a warning and train from random weights.
-* `PlainCheckpointHook`: checkpoints that `torch.load(weights_only=True)` reads (resume).
+* `PlainCheckpointHook` (from `suite.plain_checkpoint`, shared with pretraining and classification): checkpoints
+  that `torch.load(weights_only=True)` reads (resume).
 * `run`: the CLI body shared by both runners (records, skip/resume/force, metric names of contracts.md §3).
 
-Downstream imports nothing from `pretrain` except `pretrain.checkpoints` (contracts.md §4). The HistoryBuffer
-conversion below is therefore a small duplicate of the idea in `pretrain/hooks.py`, not an import of it.
+Downstream imports nothing from `pretrain` except `pretrain.checkpoints` (contracts.md §4).
 """
 from __future__ import annotations
 
@@ -383,52 +383,8 @@ def verify_loaded(model: torch.nn.Module, reference: dict[str, torch.Tensor], pa
 
 # ---------------------------------------------------------------------------------------------- hooks
 from mmengine.hooks import Hook  # noqa: E402
-from mmengine.logging import HistoryBuffer  # noqa: E402
 
-_BUFFER_TAG = "__history_buffer__"
-
-
-def to_plain(obj):
-    """HistoryBuffers -> tagged dicts of lists; numpy -> Python numbers/lists; tensors and containers stay.
-    (A small duplicate of pretrain/hooks.py's helper: downstream must not import training modules.)"""
-    if isinstance(obj, HistoryBuffer):
-        logs, counts = obj.data
-        return {_BUFFER_TAG: True, "log": np.asarray(logs).tolist(), "count": np.asarray(counts).tolist(),
-                "max_length": obj.max_length}
-    if isinstance(obj, dict):
-        return {key: to_plain(value) for key, value in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(to_plain(value) for value in obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
-
-
-def from_plain(obj):
-    if isinstance(obj, dict):
-        if obj.get(_BUFFER_TAG):
-            return HistoryBuffer(obj["log"], obj["count"], obj["max_length"])
-        return {key: from_plain(value) for key, value in obj.items()}
-    if isinstance(obj, list):
-        return [from_plain(value) for value in obj]
-    return obj
-
-
-class PlainCheckpointHook(Hook):
-    """Checkpoints pickle to plain types, so mmengine's resume (torch.load, weights_only=True by default since
-    torch 2.6) reads them without allow-lists; HistoryBuffers are restored after loading."""
-
-    priority = "VERY_HIGH"
-
-    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        for key in list(checkpoint):
-            checkpoint[key] = to_plain(checkpoint[key])
-
-    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        if "message_hub" in checkpoint:
-            checkpoint["message_hub"] = from_plain(checkpoint["message_hub"])
+from suite.plain_checkpoint import PlainCheckpointHook  # noqa: E402
 
 
 class BackboneLoadCheckHook(Hook):

@@ -1,4 +1,4 @@
-"""Hooks: plain-type checkpoints (safe `weights_only` loading), the kNN monitor, and the curves CSV."""
+"""Hooks: the kNN monitor and the curves CSV (plain-type checkpoints: `suite.plain_checkpoint`)."""
 from __future__ import annotations
 
 import csv
@@ -6,64 +6,17 @@ import math
 import os
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
-from mmengine.logging import HistoryBuffer
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 from torch.utils.data import DataLoader
 
 from pretrain.data import EvalImageFolder
 from suite.knn import weighted_knn_top1
-
-_BUFFER_TAG = "__history_buffer__"
-
-
-def to_plain(obj):
-    """Tensors stay; HistoryBuffers become tagged dicts of lists; numpy becomes Python numbers and lists."""
-    if isinstance(obj, HistoryBuffer):
-        logs, counts = obj.data
-        return {_BUFFER_TAG: True, "log": logs.tolist(), "count": counts.tolist(), "max_length": obj.max_length}
-    if isinstance(obj, dict):
-        return {key: to_plain(value) for key, value in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(to_plain(value) for value in obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
-
-
-def from_plain(obj):
-    if isinstance(obj, dict):
-        if obj.get(_BUFFER_TAG):
-            return HistoryBuffer(obj["log"], obj["count"], obj["max_length"])
-        return {key: from_plain(value) for key, value in obj.items()}
-    if isinstance(obj, list):
-        return [from_plain(value) for value in obj]
-    return obj
-
-
-@HOOKS.register_module()
-class PlainCheckpointHook(Hook):
-    """Makes every checkpoint pickle to plain types only, so `torch.load(weights_only=True)` (the default since
-    torch 2.6, used by mmengine's resume) reads it with nothing allow-listed, and restores the objects on load."""
-
-    priority = "VERY_HIGH"
-
-    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        checkpoint.setdefault("meta", {})["world_size"] = runner.world_size  # the export's epoch count needs it
-        for key in list(checkpoint):
-            checkpoint[key] = to_plain(checkpoint[key])
-
-    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        if "message_hub" in checkpoint:
-            checkpoint["message_hub"] = from_plain(checkpoint["message_hub"])
-
+from suite.plain_checkpoint import PlainCheckpointHook  # noqa: F401  (registers the hook the configs name)
 
 @torch.no_grad()
 def extract_features(model, preprocess, dataset, batch_size: int, num_workers: int = 0):

@@ -1,27 +1,9 @@
-# Runtime shared by the classification protocols (downstream.linear / finetune / knn). Unlike
-# default_runtime.py it names no pretraining hook: downstream runs import nothing from pretrain but the loader.
-default_scope = None
+# Runtime of the classification protocols (downstream.linear / finetune / knn): the suite's runtime with the
+# classification curves hook in place of pretraining's (downstream runs import nothing from pretrain but the
+# loader, so pretrain.hooks' CurvesHook is not registered there).
+_base_ = ['./default_runtime.py']
 stage = None          # linear | semisup | transfer | knn: the run directory's stage (contracts.md §3)
-env_cfg = dict(
-    cudnn_benchmark=True,
-    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'),
-)
 default_hooks = dict(
-    runtime_info=dict(type='RuntimeInfoHook'),
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2, save_last=True),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    # checkpoints pickle to plain types, so resume works under torch.load(weights_only=True)
-    plain_checkpoint=dict(type='ClsPlainCheckpointHook'),
+    checkpoint=dict(max_keep_ckpts=2),
     curves=dict(type='ClsCurvesHook', interval=10),
 )
-log_processor = dict(window_size=10, by_epoch=True)
-visualizer = dict(type='Visualizer',
-                  vis_backends=[dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')])
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=0, deterministic=False)

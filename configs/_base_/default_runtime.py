@@ -1,4 +1,4 @@
-# Runtime shared by every mmengine run of the suite (pretraining and classification).
+# Runtime shared by every mmengine run of the suite (pretraining; classification_runtime.py builds on it).
 default_scope = None
 env_cfg = dict(
     cudnn_benchmark=True,
