@@ -157,7 +157,9 @@ def unwrap(model):
 # ================================================================================================ metric
 @METRICS.register_module()
 class ClsAccuracy(BaseMetric):
-    """Top-1 / top-5 accuracy in percent (``top1``, ``top5``; top-5 is top-C when there are C < 5 classes)."""
+    """Top-1 / top-5 accuracy in percent (``top1``, ``top5``; top-5 is top-C when there are C < 5 classes) and
+    ``mean_per_class_acc``: the mean over the classes present of each class's top-1 recall (the metric Kornblith
+    et al. 2019 report for Pets, Flowers-102, Aircraft and Caltech-101)."""
 
     default_prefix = ""
 
@@ -169,8 +171,13 @@ class ClsAccuracy(BaseMetric):
         topk = torch.stack([r[0] for r in results])
         gt = torch.tensor([r[1] for r in results]).view(-1, 1)
         hits = topk == gt
-        return {"top1": 100.0 * hits[:, 0].float().mean().item(),
-                "top5": 100.0 * hits.any(dim=1).float().mean().item()}
+        top1_hits = hits[:, 0].float()
+        classes, label_index = gt.view(-1).unique(return_inverse=True)
+        per_class = torch.zeros(len(classes)).index_add_(0, label_index, top1_hits)
+        per_class /= torch.bincount(label_index, minlength=len(classes)).float()
+        return {"top1": 100.0 * top1_hits.mean().item(),
+                "top5": 100.0 * hits.any(dim=1).float().mean().item(),
+                "mean_per_class_acc": 100.0 * per_class.mean().item()}
 
 
 # ================================================================================================ frozen trunk
@@ -335,28 +342,39 @@ class FrozenBackboneHook(Hook):
 
 
 # ================================================================================================ other hooks
-CURVE_COLUMNS = ("step", "epoch", "loss", "lr", "top1", "top5")
+VAL_COLUMNS = ("top1", "top5", "mean_per_class_acc")
+CURVE_COLUMNS = ("step", "epoch", "loss", "lr", *VAL_COLUMNS)
 
 
 @HOOKS.register_module()
 class ClsCurvesHook(Hook):
     """``curves.csv`` in the work dir: (step, epoch, loss, lr) every ``interval`` iterations and (top1, top5)
-    after each validation; on resume rows beyond the resumed step are dropped. Keeps the last val metrics."""
+    after each validation; on resume rows beyond the resumed step are dropped. Keeps every validation's metrics
+    (``val_history``) for the best-epoch report (`report_metrics`); a resumed run reads the validations it kept
+    back from the file, so it reports the same best epoch as an uninterrupted one."""
 
     priority = "LOW"
 
     def __init__(self, interval=10):
         self.interval = interval
-        self.last_val: dict | None = None
+        self.val_history: list[dict] = []
+
+    @property
+    def last_val(self) -> dict | None:
+        return self.val_history[-1]["metrics"] if self.val_history else None
 
     def before_train(self, runner) -> None:
         self.path = Path(runner.work_dir) / "curves.csv"
+        self.val_history = []
         if not is_main_process():
             return
         rows = []
         if self.path.exists():
             with open(self.path, newline="") as handle:
                 rows = [row for row in csv.DictReader(handle) if int(row["step"]) <= runner.iter]
+        self.val_history = [{"epoch": int(float(row["epoch"])), "step": int(row["step"]),
+                             "metrics": {k: float(row[k]) for k in VAL_COLUMNS if row.get(k)}}
+                            for row in rows if row.get("top1")]
         with open(self.path, "w", newline="") as handle:
             writer = csv.DictWriter(handle, CURVE_COLUMNS)
             writer.writeheader()
@@ -378,9 +396,9 @@ class ClsCurvesHook(Hook):
     def after_val_epoch(self, runner, metrics=None) -> None:
         if not metrics:
             return
-        self.last_val = dict(metrics)
+        self.val_history.append({"epoch": runner.epoch, "step": runner.iter, "metrics": dict(metrics)})
         self._append({"step": runner.iter, "epoch": runner.epoch,
-                      **{k: round(float(metrics[k]), 4) for k in ("top1", "top5") if k in metrics}})
+                      **{k: round(float(metrics[k]), 4) for k in VAL_COLUMNS if k in metrics}})
 
 
 # ================================================================================================ CLI
@@ -464,7 +482,7 @@ def load_config(args, entry: str):
                 options[f"{name}.sampler.seed"] = seed
     cfg.merge_from_dict(options)
     hooks = [h.get("type") for h in cfg.get("custom_hooks", [])]
-    if cfg.model.get("frozen", True) and stage != "knn" and "FrozenBackboneHook" not in hooks:
+    if cfg.model.get("frozen", True) and stage != "knn" and not cfg.get("probe") and "FrozenBackboneHook" not in hooks:
         # the linear protocol's BN policy and unchanged-backbone check are not optional
         cfg.custom_hooks = [*cfg.get("custom_hooks", []), dict(type="FrozenBackboneHook")]
     if args.amp:
@@ -517,8 +535,17 @@ def run_stage(argv=None, entry: str = "linear") -> int:
 
     record = new_record(stage=stage, profile=cfg.profile, run_id=run_id, config=cfg.config_path, cfg=cfg,
                         seed=seed, method=method, inputs=inputs, rows=parse_rows(args.rows))
-    protocol = "knn" if entry == "knn" else "linear" if frozen else "finetune"
+    probe = cfg.get("probe")
+    if probe and entry != "linear":
+        raise SystemExit(f"{args.config}: a `probe` config (logistic regression on frozen features) runs with "
+                         "python -m downstream.linear")
+    protocol = ("knn" if entry == "knn" else "logistic-probe" if probe else "linear" if frozen else "finetune")
     record.update(protocol=protocol, backbone=report, notes=[])
+    if probe:
+        with RunRecorder(work_dir, record, main_process) as recorder:
+            record = run_probe(cfg, recorder, seed)
+        print(f"finished: {work_dir}  " + "  ".join(f"{k} {v:.2f}%" for k, v in record["metrics"].items()))
+        return 0
     with RunRecorder(work_dir, record, main_process) as recorder:
         from mmengine.runner import Runner
 
@@ -547,10 +574,34 @@ def _meta(dataset) -> dict:
     return {k: meta[k] for k in ("root", "split", "subset", "num_classes") if k in meta}
 
 
+REPORTS = ("last", "best")
+
+
+def report_metrics(history: list[dict], report: str = "last") -> tuple[dict, dict]:
+    """(metrics, which) from the validations of a run (`ClsCurvesHook.val_history`, in order).
+
+    ``report='last'``: the last validation. ``report='best'``: the validation with the highest top-1 (the first
+    of equals), as MoCo's main_lincls reports ``best_acc1``; its top-5 and mean per-class accuracy come from the
+    same validation. Both add ``top1_last`` (the last validation's top-1). ``which`` says what was reported."""
+    if report not in REPORTS:
+        raise ValueError(f"report_top1={report!r}: expected one of {REPORTS}")
+    last = history[-1]
+    chosen = max(history, key=lambda h: h["metrics"]["top1"]) if report == "best" else last
+    metrics = {k: round(float(v), 4) for k, v in chosen["metrics"].items()
+               if k in ("top1", "top5", "mean_per_class_acc")}
+    metrics["top1_last"] = round(float(last["metrics"]["top1"]), 4)
+    which = {"top1": f"{report} of {len(history)} validations", "epoch": chosen["epoch"],
+             "last_epoch": last["epoch"]}
+    return metrics, which
+
+
 def _train(runner, recorder, frozen: bool) -> dict:
     runner.train()
     curves = next((h for h in runner.hooks if isinstance(h, ClsCurvesHook)), None)
-    metrics = curves.last_val if curves and curves.last_val else runner.val_loop.run()
+    history = list(curves.val_history) if curves else []
+    if not history or history[-1]["step"] != runner.iter:  # no validation after the last epoch: run one
+        history.append({"epoch": runner.epoch, "step": runner.iter, "metrics": runner.val_loop.run()})
+    metrics, which = report_metrics(history, runner.cfg.get("report_top1", "last"))
     frozen_hook = next((h for h in runner.hooks if isinstance(h, FrozenBackboneHook)), None)
     notes = []
     if frozen_hook is not None:
@@ -561,9 +612,75 @@ def _train(runner, recorder, frozen: bool) -> dict:
                          "trains the same head as feeding the images")
     elif not frozen:
         notes.append("fine-tuning: the whole network is trained (BN in train mode)")
-    return recorder.finish({k: round(float(metrics[k]), 4) for k in ("top1", "top5")},
-                           notes=notes, backbone_check=frozen_hook.check if frozen_hook else None,
+    if which["top1"].startswith("best"):
+        notes.append(f"top1 = the best of the validations (epoch {which['epoch']}), as MoCo's main_lincls reports "
+                     f"best_acc1; top1_last = the last validation (epoch {which['last_epoch']})")
+    return recorder.finish(metrics, notes=notes, reported=which,
+                           backbone_check=frozen_hook.check if frozen_hook else None,
                            curves="curves.csv", dataset=_dataset_info(runner))
+
+
+# ================================================================================================ logistic probe
+def held_out_split(labels, percent: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train indices, val indices): ``percent`` % of each class held out with `stratified_subset`'s rule (the one
+    `downstream.prepare` uses for the prepared val splits: 10 % per class, seed 0, contracts.md section 5.1)."""
+    from downstream.datasets import stratified_subset
+
+    labels = [int(v) for v in labels]
+    val = {i for i, _ in stratified_subset(list(enumerate(labels)), percent, seed)}
+    return (np.array([i for i in range(len(labels)) if i not in val], dtype=np.int64),
+            np.array(sorted(val), dtype=np.int64))
+
+
+def run_probe(cfg, recorder, seed: int) -> dict:
+    """The transfer linear probe of Kornblith et al. 2019 (`downstream.probe.fit_probe`) on a frozen trunk.
+
+    ``cfg.probe``: ``train`` / ``test`` dataset configs and ``val`` (a dataset config, or None to hold
+    ``val_holdout_percent`` % of each training class out, seeded ``val_holdout_seed``), the feature
+    ``batch_size`` / ``num_workers``, ``bn_samples`` (random init only: BN statistics re-estimated on that many
+    training images first, as in linear evaluation) and `fit_probe`'s ``grid`` / ``select_by`` /
+    ``standardize`` / ``max_iter``. The trunk runs once per image in eval mode; its features are used as they
+    come out of the global average pool (no normalisation)."""
+    from mmengine.registry import DATASETS
+    from mmengine.runner import set_random_seed
+
+    from downstream.probe import fit_probe
+
+    set_random_seed(seed)
+    probe = cfg.probe
+    model = MODELS.build(cfg.model)
+    model.to("cuda" if torch.cuda.is_available() else "cpu")
+    batch_size, workers = probe.get("batch_size", 256), probe.get("num_workers", 0)
+    datasets = {name: DATASETS.build(probe[name]) for name in ("train", "val", "test") if probe.get(name)}
+    if model.is_random_init:
+        n = recalibrate_bn(model.backbone, model.data_preprocessor, datasets["train"], batch_size,
+                           probe.get("bn_samples"), workers)
+        bn_policy = (f"random init: BN running statistics re-estimated on the training split ({n} images, forward "
+                     f"passes, no gradient) before extracting features")
+    else:
+        bn_policy = "pretrained backbone: BN running statistics kept from the checkpoint"
+    features = {name: extract_features(model, dataset, batch_size, workers) for name, dataset in datasets.items()}
+    if "val" not in features:
+        percent, holdout_seed = probe.get("val_holdout_percent", 10), probe.get("val_holdout_seed", 0)
+        train_x, train_y = features.pop("train")
+        keep, held = (torch.as_tensor(i) for i in held_out_split(train_y.tolist(), percent, holdout_seed))
+        features["train"] = (train_x[keep], train_y[keep])
+        features["val"] = (train_x[held], train_y[held])
+        val_source = f"{percent} % of each training class held out (seed {holdout_seed})"
+    else:
+        val_source = "the dataset's validation split"
+    result = fit_probe(*features["train"], *features["val"], *features["test"], grid=probe.get("grid", "kornblith"),
+                       select_by=probe.get("select_by", "top1"), standardize=probe.get("standardize", False),
+                       max_iter=probe.get("max_iter", 1000), seed=seed)
+    metrics = {k: round(result[k], 4) for k in ("top1", "mean_per_class_acc")}
+    notes = [bn_policy,
+             f"logistic probe (Kornblith et al. 2019): L2-regularised multinomial logistic regression (L-BFGS) on "
+             f"frozen features, C = {result['C']:.4g} chosen by validation {result['select_by']} over "
+             f"{result['grid_size']} values (validation: {val_source}), refitted on train + val, scored on test"]
+    if result["not_converged"]:
+        notes.append(f"L-BFGS reached max_iter={result['max_iter']} at C = {result['not_converged']}")
+    meta = {name: {"size": len(dataset), **_meta(dataset)} for name, dataset in datasets.items()}
+    return recorder.finish(metrics, notes=notes, probe=result, dataset=meta)
 
 
 def _subset_input(cfg) -> dict | None:

@@ -23,7 +23,6 @@ expects (a silently smaller dataset would be a different experiment).
 from __future__ import annotations
 
 import os
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +32,8 @@ from mmengine.registry import DATA_SAMPLERS, DATASETS
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 from torchvision import transforms as T
+
+from suite.cifar import SafeUnpickler
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 IMAGEFOLDER_HINT = ("expected ImageFolder layout <data_root>/<split>/<class>/<image files>, e.g. "
@@ -50,17 +51,20 @@ class DatasetNotFound(FileNotFoundError):
 
 # ----------------------------------------------------------------------------------------------- pipelines
 def build_pipeline(kind: str = "eval", size: int = 224, resize: int | None = None,
-                   scale=(0.08, 1.0), flip: bool = True):
+                   scale=(0.08, 1.0), flip: bool = True, interpolation: str = "bilinear"):
     """``train``: RandomResizedCrop(size, scale) + horizontal flip (the MoCo linear / fine-tune recipe).
     ``eval``: shorter side to ``resize`` then centre crop ``size`` (ImageNet 256 -> 224), or, with
     ``resize=None``, the whole image resized to size x size (small native-resolution images).
-    Both end in a uint8 CHW tensor."""
+    ``interpolation``: of every resize, ``bilinear`` (torchvision's default, MoCo) or ``bicubic`` (Kornblith et
+    al. 2019 / SimCLR transfer features). Both end in a uint8 CHW tensor."""
+    mode = T.InterpolationMode(interpolation)
     if kind == "train":
-        steps = [T.RandomResizedCrop(size, scale=tuple(scale))]
+        steps = [T.RandomResizedCrop(size, scale=tuple(scale), interpolation=mode)]
         if flip:
             steps.append(T.RandomHorizontalFlip())
     elif kind == "eval":
-        steps = [T.Resize(resize), T.CenterCrop(size)] if resize else [T.Resize((size, size))]
+        steps = ([T.Resize(resize, interpolation=mode), T.CenterCrop(size)] if resize
+                 else [T.Resize((size, size), interpolation=mode)])
     else:
         raise ValueError(f"pipeline kind {kind!r}: expected 'train' or 'eval'")
     return T.Compose([*steps, T.PILToTensor()])
@@ -228,17 +232,7 @@ class ClsImageFolder(_LabelledImages):
 
 
 # ----------------------------------------------------------------------------------------------- CIFAR / STL
-class _SafeUnpickler(pickle.Unpickler):
-    """Reads the CIFAR pickles (dicts of lists, bytes and numpy arrays) and refuses any other object."""
-
-    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-               ("numpy", "ndarray"), ("numpy", "dtype"),
-               ("_codecs", "encode")}  # how protocol-2 pickles written by Python 3 store bytes
-
-    def find_class(self, module, name):
-        if (module, name) in self.ALLOWED:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"refusing to unpickle {module}.{name} from a dataset file")
+_SafeUnpickler = SafeUnpickler  # the allow-list unpickler lives in suite.cifar, shared with pretraining
 
 
 CIFAR_FILES = {

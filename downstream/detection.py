@@ -14,16 +14,20 @@ Run dir (default): runs/<profile>/detection/<config stem>--<backbone run_id | ra
 with record.json (metrics AP, AP50, AP75 in percent; Mask R-CNN adds mask_AP, mask_AP50, mask_AP75),
 load_verification.json, curves.csv, mmdet logs and checkpoints. Rerunning resumes / skips (contracts.md §3).
 
-Importing this module registers `ResLayerExtraNorm` in MMDetection's MODELS (configs list it in custom_imports).
+Importing this module registers `ResLayerExtraNorm` in MMDetection's MODELS and `TrainOnDifficultBoxes` in its
+TRANSFORMS (configs list the module in custom_imports).
 """
 from __future__ import annotations
 
 import sys
 
+import numpy as np
+
 from mmcv.cnn import build_norm_layer
+from mmcv.transforms import BaseTransform
 from mmdet.models.backbones import ResNet
 from mmdet.models.roi_heads.shared_heads import ResLayer
-from mmdet.registry import MODELS
+from mmdet.registry import MODELS, TRANSFORMS
 
 from downstream.mm_common import Task, main_guard, percent, run
 
@@ -45,6 +49,23 @@ class ResLayerExtraNorm(ResLayer):
 
     def forward(self, x):
         return getattr(self, EXTRA_NORM)(super().forward(x))
+
+
+@TRANSFORMS.register_module()
+class TrainOnDifficultBoxes(BaseTransform):
+    """Makes VOC's 'difficult' boxes training targets, as detectron2 does (``data/datasets/pascal_voc.py``: "We
+    include 'difficult' samples in training"; only its evaluator skips them).
+
+    mmdet's VOCDataset sets ``ignore_flag=1`` on every difficult object and `PackDetInputs` moves flagged boxes to
+    ``ignored_instances``, which the detectors' losses never see. Placed after ``LoadAnnotations`` in the training
+    pipeline only, this clears ``gt_ignore_flags`` so every box is a target; the test pipeline keeps the flags,
+    so VOCMetric still ignores difficult boxes. (A VOCDataset with ``bbox_min_size`` also flags small boxes;
+    the suite's configs leave it at None, so the only flags cleared are the difficult ones.)"""
+
+    def transform(self, results: dict) -> dict:
+        if "gt_ignore_flags" in results:
+            results["gt_ignore_flags"] = np.zeros_like(results["gt_ignore_flags"], dtype=bool)
+        return results
 
 
 def _register():

@@ -1,4 +1,5 @@
-"""Weighted kNN classification of a frozen backbone (Wu et al. 2018; k=20, T=0.1; `suite.knn`).
+"""Weighted kNN classification of a frozen backbone (Wu et al. 2018's weighted vote, `suite.knn`; k and T from the
+config: k=20, T=0.07 on ImageNet, k=200, T=0.1 on CIFAR, as the literature reports them).
 
     python -m downstream.knn CONFIG --checkpoint CKPT|random [common flags]
 

@@ -4,12 +4,13 @@
     python -m downstream.pipeline --profile paper --dry-run --data-root /datasets
     python -m downstream.pipeline --only voc_det --gpus 8          # one table, 8 GPUs per run (torchrun)
     python -m downstream.pipeline --seeds 0,1,2                    # seed repeats (pretraining, kNN, linear)
+    python -m downstream.pipeline --profile tiny --runs-dir /tmp/r --results-dir /tmp/res --data-root /tmp/d  # CI
 
 Resumable: a run whose record is finished with the same config (file hash) and the same input checkpoint is
 skipped without starting a process; an interrupted run resumes from its last checkpoint (the runner decides);
 finished work is never overwritten without `--force` (then it is moved aside, never deleted). Each run is a
 separate process (mmengine registries and singletons stay per run); its output goes to
-`runs/<profile>/logs/<run_id>.log`.
+`<runs-dir>/<profile>/logs/<run_id>.log`, the report to `<results-dir>/<profile>/`.
 """
 from __future__ import annotations
 
@@ -22,17 +23,23 @@ import time
 from pathlib import Path
 
 from downstream import report
-from downstream.tables import TableError, plan
-from suite.records import config_file_sha256, read_record, sha256_file
+from downstream.tables import PROFILES, TableError, plan
+from suite.records import config_file_sha256, move_aside, read_record, sha256_file
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_CONFIG = "configs/data/{profile}.py"
+GENERATED_DATA_PROFILES = ("smoke", "tiny")   # their datasets are rendered by pretrain.datasets.scenes
 
 
 def generate_data(profile: str, data_root: str, dry_run: bool) -> list[str]:
-    """Smoke: render the generated datasets named in configs/data/smoke.py (skipped when present and equal)."""
-    path = Path(DATA_CONFIG.format(profile=profile))
-    if not path.exists():
+    """Render the generated datasets named in configs/data/<profile>.py (the generator skips a folder that already
+    holds the same parameters). A profile on generated data without that file is an error naming it."""
+    path = REPO_ROOT / DATA_CONFIG.format(profile=profile)
+    if profile not in GENERATED_DATA_PROFILES:
         return []
+    if not path.exists():
+        raise SystemExit(f"error: the {profile} profile runs on generated data, but its data config {path} is "
+                         f"missing (it names the datasets to render; see configs/data/)")
     from mmengine.config import Config
     lines = []
     for spec in Config.fromfile(str(path)).get("scenes", []):
@@ -71,12 +78,6 @@ def is_current(run, checkpoint: str | None) -> tuple[bool, str]:
     return state == "skip", why
 
 
-def move_aside(work_dir: str) -> Path:
-    aside = Path(f"{work_dir}.old-{time.strftime('%Y%m%d-%H%M%S')}")
-    os.replace(work_dir, aside)
-    return aside
-
-
 def launch_prefix(python: str, gpus: int, slurm: bool) -> list[str]:
     if slurm:
         return ["srun", f"--ntasks-per-node={max(gpus, 1)}", f"--gpus-per-node={max(gpus, 1)}", python]
@@ -94,11 +95,13 @@ def with_launcher(command: list[str], gpus: int, slurm: bool) -> list[str]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", choices=["smoke", "paper"], default="smoke")
+    parser.add_argument("--profile", choices=PROFILES, default="smoke")
     parser.add_argument("--only", help="table ids (or table:row), comma-separated; default all tables")
     parser.add_argument("--seeds", default="0", help="comma-separated seeds, e.g. 0,1,2")
     parser.add_argument("--data-root", default="data", help="root of the datasets (default ./data)")
-    parser.add_argument("--runs-dir", default="runs")
+    parser.add_argument("--runs-dir", default="runs", help="where run directories go (default ./runs)")
+    parser.add_argument("--results-dir", default="results",
+                        help="where the report writes <profile>/ (default ./results)")
     parser.add_argument("--dry-run", action="store_true", help="print every command with its estimate; run none")
     parser.add_argument("--force", action="store_true",
                         help="rerun the selected tables' finished downstream runs (old dirs moved aside, never deleted)")
@@ -106,6 +109,9 @@ def main(argv=None) -> int:
     parser.add_argument("--gpus", type=int, default=1, help="GPUs per run (torchrun when > 1)")
     parser.add_argument("--slurm", action="store_true", help="launch each run through srun (--launcher slurm)")
     parser.add_argument("--keep-going", action="store_true", help="after a failed run, go on with the others")
+    parser.add_argument("--allow-batch-mismatch", action="store_true",
+                        help="passed to every run: run paper configs at a global batch other than their protocol's "
+                             "(recorded, and flagged in the report)")
     args = parser.parse_args(argv)
     t0 = time.time()
     try:
@@ -162,6 +168,7 @@ def main(argv=None) -> int:
             aside = move_aside(run.work_dir)  # here, in one process, rather than racing between ranks
             why = f"--force: old run moved to {aside}"
         command = with_launcher(run.command(args.data_root, python=sys.executable), args.gpus, args.slurm)
+        command += ["--allow-batch-mismatch"] if args.allow_batch_mismatch else []
         log = logs / f"{run.run_id}.log"
         print(f"{head}: running ({why}; log {log})", flush=True)
         start = time.time()
@@ -182,11 +189,11 @@ def main(argv=None) -> int:
         metrics = ", ".join(f"{k} {v}" for k, v in record.get("metrics", {}).items() if isinstance(v, (int, float)))
         print(f"    done in {time.time() - start:.0f} s: {metrics}")
 
-    report_code = report.main(["--profile", args.profile, "--runs-dir", args.runs_dir])
+    report_code = report.main(["--profile", args.profile, "--runs-dir", args.runs_dir, "--out", args.results_dir])
     if stale:
         print(f"== {len(stale)} stale run(s) kept, not rerun (use --force): {', '.join(stale)}")
     print(f"== {'FAILED: ' + ', '.join(failed) if failed else 'all runs finished'}; report written to "
-          f"results/{args.profile}/README.md; total {time.time() - t0:.0f} s")
+          f"{args.results_dir}/{args.profile}/README.md; total {time.time() - t0:.0f} s")
     return 1 if failed or report_code else 0
 
 

@@ -31,15 +31,28 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from downstream.tables import DESCRIPTORS, REFERENCE_DIR, Table, load_tables, read_reference
+from downstream.tables import DESCRIPTORS, PROFILES, REFERENCE_DIR, Table, load_tables, read_reference
+from downstream.verdict import Paired, compare_paired
+from downstream.verdict import summary as verdict_summary
 
-OUR_COLUMNS = ("table", "row", "method") + DESCRIPTORS + (
+OUR_COLUMNS = ("table", "row", "profile", "method") + DESCRIPTORS + (
     "metric", "state", "ours", "n_seeds", "std", "paper", "paper_status", "delta", "delta_vs_mocov2",
-    "delta_vs_random", "run_id", "record")
-SEEDS_COLUMNS = ("table", "row", "metric", "n", "mean", "std", "min", "max", "seeds", "values", "run_ids")
+    "delta_vs_random", "flags", "run_id", "record")
+SEEDS_COLUMNS = ("table", "row", "profile", "metric", "n", "mean", "std", "min", "max", "seeds", "values", "run_ids")
 SMOKE_DISCLAIMER = ("This smoke report proves the pipeline end to end on generated scenes; it makes no "
                     "scientific claim.")
-OK, MISSING, PAPER_ONLY, SMOKE_ONLY = "ok", "missing", "paper profile only", "smoke profile only"
+DISCLAIMERS = {"smoke": SMOKE_DISCLAIMER,
+               "tiny": "This tiny report only proves the wiring (a few iterations per stage, CI); its numbers mean "
+                       "nothing and are never committed."}
+OK, MISSING = "ok", "missing"   # or "<profiles> profile only": the row runs in other profiles
+
+
+def profile_only(profiles) -> str:
+    return f"{'/'.join(profiles) or 'no'} profile only"
+
+
+def is_profile_only(state: str) -> bool:
+    return state.endswith(" profile only")
 COLLAPSE_ABOVE = 12       # a smoke table with more profile-only rows lists them in one line instead
 METHOD_LABELS = {"leoclr": "LeOCLR", "mocov2": "MoCo-v2", "random": "random init", "supervised": "supervised",
                  "external": "external"}
@@ -186,6 +199,8 @@ class TableResult:
     source: str = "fresh"              # fresh | committed | unwritten
     committed_date: str | None = None
     seed_rows: list = field(default_factory=list)
+    values: dict = field(default_factory=dict)  # (row, metric) -> {seed: value}: what the verdict pairs
+    kept_why: str = ""                          # why a committed file was kept
 
 
 def build_table(table: Table, profile: str, by_row: dict, reference: list[dict]) -> TableResult:
@@ -201,7 +216,7 @@ def build_table(table: Table, profile: str, by_row: dict, reference: list[dict])
             aggs[row.key] = {m: gap_aggregate(a.get(m), b.get(m)) for m in row.metrics}
 
     lines, expected, have, used = [], 0, 0, {}
-    seed_rows = []
+    seed_rows, values = [], {}
     for row in table.rows:
         if row.is_gap:
             applicable = all(table.row(k).spec(profile) is not None for k in row.gap)
@@ -218,12 +233,19 @@ def build_table(table: Table, profile: str, by_row: dict, reference: list[dict])
             describe = {**table.row(row.gap[0]).describe(profile), "protocol": row.descriptors.get("protocol")}
         for metric in row.metrics:
             agg = aggs[row.key].get(metric) if applicable else None
-            state = OK if agg else (MISSING if applicable else (PAPER_ONLY if profile == "smoke" else SMOKE_ONLY))
-            line = {"table": table.name, "row": row.key, "method": row.method, "metric": metric, "state": state}
+            runs_in = table.row(row.gap[0]).profiles if row.is_gap else row.profiles
+            state = OK if agg else (MISSING if applicable else profile_only(runs_in))
+            line = {"table": table.name, "row": row.key, "method": row.method, "metric": metric, "state": state,
+                    "profile": profile}
             line.update({k: "" if describe.get(k) is None else str(describe.get(k)) for k in DESCRIPTORS})
             ours = agg.mean if agg else None
             line.update(ours=_num(ours), n_seeds=str(agg.n) if agg else "", std=_num(agg.std) if agg else "",
                         run_id=";".join(agg.run_ids) if agg else "", record=";".join(agg.records) if agg else "")
+            fed_by = by_row.get((table.name, row.key), {}).values() if applicable and not row.is_gap else ()
+            # contracts.md §7: a run allowed at another global batch than its protocol's is flagged on its row
+            line["flags"] = "batch_mismatch" if any(r.get("batch_mismatch") for r in fed_by) else ""
+            if agg and not row.is_gap:
+                values[(row.key, metric)] = dict(agg.values)
             reference_line = ref.get((row.key, metric)) if profile == "paper" else None
             paper = _float(reference_line["value"]) if reference_line else None
             line.update(paper=_num(paper), paper_status=reference_line["status"] if reference_line else "",
@@ -235,7 +257,8 @@ def build_table(table: Table, profile: str, by_row: dict, reference: list[dict])
             lines.append({k: line.get(k, "") for k in OUR_COLUMNS})
             if agg and agg.n > 1 and not row.is_gap:
                 vals = list(agg.values.values())
-                seed_rows.append({"table": table.name, "row": row.key, "metric": metric, "n": str(agg.n),
+                seed_rows.append({"table": table.name, "row": row.key, "profile": profile, "metric": metric,
+                                  "n": str(agg.n),
                                   "mean": _num(agg.mean), "std": _num(agg.std), "min": _num(min(vals)),
                                   "max": _num(max(vals)), "seeds": ";".join(map(str, agg.values)),
                                   "values": ";".join(_num(v) for v in vals), "run_ids": ";".join(agg.run_ids)})
@@ -251,7 +274,8 @@ def build_table(table: Table, profile: str, by_row: dict, reference: list[dict])
     return TableResult(table=table, lines=lines, status=status, expected=expected, have=have,
                        run_ids=sorted({r.get("run_id", "") for r in records}),
                        commits=sorted({str(r.get("git_commit")) for r in records if r.get("git_commit")}),
-                       wall_s=round(sum(float(r.get("wall_s") or 0) for r in records), 1), seed_rows=seed_rows)
+                       wall_s=round(sum(float(r.get("wall_s") or 0) for r in records), 1), seed_rows=seed_rows,
+                       values=values)
 
 
 def write_csv(path: Path, columns, lines) -> None:
@@ -297,8 +321,10 @@ def _save(fig, path: Path) -> None:
 
 
 def table_figure(result: TableResult, profile: str, fig_dir: Path) -> Path | None:
-    """Horizontal bars per metric (ours ± std), the reference value marked where known."""
-    lines = [l for l in result.lines if l["state"] in (OK, MISSING)]
+    """Horizontal bars per metric (ours ± std), the reference value marked where known. Derived gap rows (points of
+    difference) are not accuracies and stay off these axes; the README tables and the verdict show them."""
+    gaps = {row.key for row in result.table.rows if row.is_gap}
+    lines = [l for l in result.lines if l["state"] in (OK, MISSING) and l["row"] not in gaps]
     metrics = list(dict.fromkeys(l["metric"] for l in lines))
     if not any(_float(l["ours"]) is not None or _float(l["paper"]) is not None for l in lines):
         return None
@@ -330,7 +356,7 @@ def table_figure(result: TableResult, profile: str, fig_dir: Path) -> Path | Non
         ax.axvline(0, color="black", linewidth=0.5)
         if ax.get_legend_handles_labels()[1]:
             ax.legend(fontsize=7, loc="lower right")
-    fig.suptitle(f"{result.table.title} [{profile}]", fontsize=9)
+    fig.suptitle(f"{result.table.title} — profile {profile}", fontsize=9)
     path = fig_dir / f"{result.table.name}.png"
     _save(fig, path)
     plt.close(fig)
@@ -382,7 +408,7 @@ def curves_figure(pretrain_records: list[dict], profile: str, fig_dir: Path) -> 
     if has_sim:
         axes[0][2].set(xlabel="step", ylabel="cosine", title="positive (solid) / negative (faint) similarity")
     axes[0][0].legend(fontsize=6)
-    fig.suptitle(f"Pretraining curves [{profile}]", fontsize=9)
+    fig.suptitle(f"Pretraining curves — profile {profile}", fontsize=9)
     path = fig_dir / "pretrain_curves.png"
     _save(fig, path)
     plt.close(fig)
@@ -398,6 +424,8 @@ def _cell(line: dict) -> str:
         text += f" ± {float(line['std']):.2f}"
     if line["n_seeds"] and int(line["n_seeds"]) > 1:
         text += f" (n={line['n_seeds']})"
+    if "batch_mismatch" in (line.get("flags") or ""):
+        text += " †"
     return text
 
 
@@ -420,11 +448,12 @@ def render_table(lines: list[dict], profile: str) -> list[str]:
     rows: dict = {}
     for line in lines:
         rows.setdefault(line["row"], []).append(line)
+    lines_by_row = dict(rows)
     out = []
     collapsed = []
-    profile_only = [k for k, ls in rows.items() if all(l["state"] in (PAPER_ONLY, SMOKE_ONLY) for l in ls)]
-    if len(profile_only) > COLLAPSE_ABOVE:
-        collapsed = profile_only
+    elsewhere = [k for k, ls in rows.items() if all(is_profile_only(l["state"]) for l in ls)]
+    if len(elsewhere) > COLLAPSE_ABOVE:
+        collapsed = elsewhere
         rows = {k: v for k, v in rows.items() if k not in collapsed}
     groups: dict = {}
     for key, ls in rows.items():
@@ -454,8 +483,9 @@ def render_table(lines: list[dict], profile: str) -> list[str]:
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
     if collapsed:
-        label = PAPER_ONLY if profile == "smoke" else SMOKE_ONLY
-        out.append(f"{label.capitalize()} ({len(collapsed)} rows): " + ", ".join(f"`{k}`" for k in collapsed))
+        labels = sorted({rows_state for k in collapsed for rows_state in [lines_by_row[k][0]["state"]]})
+        out.append(f"{'; '.join(labels).capitalize()} ({len(collapsed)} rows): "
+                   + ", ".join(f"`{k}`" for k in collapsed))
         out.append("")
     return out
 
@@ -464,6 +494,7 @@ def _status_line(result: TableResult) -> str:
     if result.source == "committed":
         extra = (f"; new records incomplete ({result.have}/{result.expected} rows), not rewritten "
                  f"(`--allow-partial` writes them)" if result.status == "partial" else "")
+        extra += f"; {result.kept_why}" if result.kept_why else ""
         return f"**From committed run {result.committed_date}**{extra}."
     if result.source == "unwritten":
         return f"**Not run yet** in this profile (0/{result.expected} rows have records); no file written."
@@ -481,13 +512,15 @@ def _hours(seconds: float) -> str:
 def render_readme(profile: str, results: list[TableResult], pretrain_records: list[dict], provenance: dict,
                   figures: dict, warnings: list[str], generated: str) -> str:
     out = [f"# Results: profile `{profile}`", ""]
-    if profile == "smoke":
-        out += [f"> {SMOKE_DISCLAIMER}", ""]
+    if profile in DISCLAIMERS:
+        out += [f"> {DISCLAIMERS[profile]}", ""]
     commits = sorted({c for r in results if r.source == "fresh" for c in r.commits})
     out += [f"Generated {generated} by `python -m downstream.report --profile {profile}` from the run records "
             f"only; commit(s) of the runs: {', '.join(f'`{c}`' for c in commits) or '—'}.", "",
             "Cells: ours = mean over seeds (± sample std, n) in percent; `missing` = no finished record (never "
-            "0); `paper profile only` = the row runs only with `--profile paper`."]
+            "0); `<p> profile only` = the row runs only with `--profile <p>` (the paper tables run in the paper "
+            "profile only: no number of another profile is ever shown under a paper row); † = run at a global "
+            "batch other than its protocol's (`--allow-batch-mismatch`)."]
     if profile == "paper":
         out += ["Reference (`results/reference/`): a bare number is the paper's, `(MoCo-v2)` a published "
                 "MoCo-v2 number, `(derived)` a number computed from the paper's statements (not a paper value), "
@@ -514,16 +547,18 @@ def render_readme(profile: str, results: list[TableResult], pretrain_records: li
                     f"{_hours(entry.get('wall_s') or 0)}, commits {', '.join(entry.get('commits', [])) or '—'}",
                     "", "runs: " + (", ".join(f"`{x}`" for x in entry.get("run_ids", [])) or "—"), "",
                     "</details>", ""]
-    if profile == "smoke":
-        out += leoclr_vs_mocov2(results)
+    out += leoclr_vs_mocov2(results)
     out += ["## Pretraining runs", ""]
     if pretrain_records:
-        out += ["| run | method | seed | iterations | epochs | kNN top-1 | wall time | commit |",
-                "|---|---|---|---|---|---|---|---|"]
+        out += ["| run | method | seed | iterations | epochs | global batch | kNN top-1 | wall time | commit |",
+                "|---|---|---|---|---|---|---|---|---|"]
         for rec in sorted(pretrain_records, key=lambda r: r.get("run_id", "")):
             m = rec.get("metrics") or {}
+            # counts moved from `metrics` to the record itself (contracts.md §3); older records keep them there
+            count = lambda key: rec.get(key, m.get(key, ""))  # noqa: E731
+            batch = f"{rec.get('global_batch', '')}{' (≠ protocol)' if rec.get('batch_mismatch') else ''}"
             out.append(f"| `{rec.get('run_id')}` | {METHOD_LABELS.get(rec.get('method'), rec.get('method'))} | "
-                       f"{rec.get('seed')} | {m.get('iterations', '')} | {m.get('epochs', '')} | "
+                       f"{rec.get('seed')} | {count('iterations')} | {count('epochs')} | {batch} | "
                        f"{m.get('knn_top1', '')} | {_hours(float(rec.get('wall_s') or 0))} | "
                        f"`{rec.get('git_commit', '')}` |")
         out.append("")
@@ -538,42 +573,59 @@ def render_readme(profile: str, results: list[TableResult], pretrain_records: li
     return "\n".join(out)
 
 
+def comparisons(results: list[TableResult]) -> list[tuple[TableResult, str, str, Paired]]:
+    """(table result, LeOCLR row, headline metric, paired comparison) for every LeOCLR row that has a MoCo-v2
+    counterpart of the same setting, on the row's first (headline) metric, from per-seed values."""
+    out = []
+    for result in results:
+        table = result.table
+        for row in table.rows:
+            if row.method != "leoclr" or row.is_gap:
+                continue
+            other = table.baseline(row, "mocov2")
+            metric = row.metrics[0]
+            a, b = result.values.get((row.key, metric)), result.values.get((other, metric)) if other else None
+            if a and b:
+                out.append((result, row.key, metric, compare_paired(a, b)))
+    return out
+
+
 def leoclr_vs_mocov2(results: list[TableResult]) -> list[str]:
-    """The smoke question in one place: LeOCLR − MoCo-v2 per scenes protocol, with the seed spread where measured,
-    and a verdict sentence derived from the numbers (never written by hand)."""
-    scenes = next((r for r in results if r.table.name == "scenes"), None)
-    if scenes is None:
+    """The question the suite exists for, in one place: LeOCLR − MoCo-v2 per protocol from paired seeds, with
+    the 95 % paired-t interval, the p-value and a verdict that says "ahead" only when the interval excludes 0."""
+    found = comparisons(results)
+    if not found:
         return []
-    by_key = {(line["row"], line["metric"]): line for line in scenes.lines}
-    rows, ahead, behind, outside = [], 0, 0, 0
-    for (row, metric), line in by_key.items():
-        if not row.startswith("leoclr-") or metric not in ("knn_top1", "top1", "AP", "mIoU"):
-            continue
-        other = by_key.get(("mocov2-" + row[len("leoclr-"):], metric))
-        a, b = _float(line["ours"]), _float(other["ours"]) if other else None
-        if a is None or b is None:
-            continue
-        diff = a - b
-        n = min(int(line["n_seeds"] or 0), int(other["n_seeds"] or 0))
-        sa, sb = _float(line["std"]), _float(other["std"])
-        spread = math.sqrt(sa ** 2 + sb ** 2) if n > 1 and sa is not None and sb is not None else None
-        ahead, behind = ahead + (diff > 0), behind + (diff < 0)
-        outside += spread is not None and abs(diff) > spread
-        rows.append(f"| {row[len('leoclr-'):]} | {metric} | {a:.2f} | {b:.2f} | {diff:+.2f} | "
-                    f"{f'±{spread:.2f} (n={n})' if spread is not None else 'one seed: not measured'} |")
-    if not rows:
-        return []
-    with_spread = sum("n=" in r for r in rows)
-    verdict = (f"LeOCLR is ahead of MoCo-v2 on {ahead} of {len(rows)} protocols and behind on {behind}; "
-               f"{outside} of the {with_spread} differences with a measured seed spread exceed that spread. ")
-    verdict += ("At this scale the comparison does not show that LeOCLR beats MoCo-v2 on scenes."
-                if outside == 0 or ahead <= behind else
-                f"So LeOCLR leads on scenes, but only {outside} lead(s) clear the seed-to-seed spread and the "
-                "single-seed rows have none measured: suggestive at best; a few hundred CPU steps make no "
-                "scientific claim (compare the random-init rows, which score about as well).")
-    return ["## LeOCLR vs MoCo-v2 on scenes", "", verdict, "",
-            "| protocol | metric | LeOCLR | MoCo-v2 | LeOCLR − MoCo-v2 | seed spread (√(s₁²+s₂²)) |",
-            "|---|---|---|---|---|---|", *rows, ""]
+    lines = ["## LeOCLR vs MoCo-v2 (paired seeds)", "",
+             verdict_summary([(f"{r.table.name}:{row}", c) for r, row, _, c in found]), "",
+             "Per protocol: the mean of the per-seed differences LeOCLR − MoCo-v2 (points), its 95 % paired-t "
+             "interval (t with n−1 degrees of freedom) and two-sided p-value; \"ahead\" only when the interval "
+             "excludes 0. Computed by `downstream/verdict.py` from the run records.", "",
+             "| table | LeOCLR row | metric | paired seeds | LeOCLR − MoCo-v2 | 95 % interval | p | verdict |",
+             "|---|---|---|---|---|---|---|---|"]
+    for result, row, metric, c in found:
+        diff = f"{c.mean_diff:+.2f}" if c.mean_diff is not None else "—"
+        ci = f"[{c.ci[0]:+.2f}, {c.ci[1]:+.2f}]" if c.ci else "—"
+        p = f"{c.p_value:.3f}" if c.p_value is not None else "—"
+        lines.append(f"| {result.table.name} | `{row}` | {metric} | {c.n} | {diff} | {ci} | {p} | {c.verdict} |")
+    return lines + [""]
+
+
+def _max_seeds(lines: list[dict]) -> int:
+    return max((int(line["n_seeds"]) for line in lines if str(line.get("n_seeds") or "").isdigit()), default=0)
+
+
+def _committed_values(table: str, lines: list[dict], seed_lines: list[dict]) -> dict:
+    """Per-seed values of a kept committed table: seeds.csv where it lists the row (n > 1), else the mean (n=1)."""
+    values = {}
+    for line in lines:
+        if line.get("state") == OK and line.get("n_seeds") == "1":
+            values[(line["row"], line["metric"])] = {"?": float(line["ours"])}
+    for line in seed_lines:
+        if line.get("table") == table:
+            values[(line["row"], line["metric"])] = {
+                seed: float(v) for seed, v in zip(line["seeds"].split(";"), line["values"].split(";"))}
+    return values
 
 
 # ------------------------------------------------------------------------------------------------- driver
@@ -597,14 +649,21 @@ def write_report(profile: str, runs_dir="runs", out="results", *, only=None, all
 
     records = load_records(runs_dir, profile, warnings)
     by_row = index_records(records, tables, warnings)
+    seeds_path = out_dir / "seeds.csv"
+    committed_seeds = read_csv(seeds_path) if seeds_path.exists() else []
     results, seed_rows = [], []
     for table in tables:
         reference = read_reference(table.name, reference_dir or REFERENCE_DIR)
         result = build_table(table, profile, by_row, reference)
         path = out_dir / f"{table.name}.csv"
         committed_complete = provenance["tables"].get(table.name, {}).get("status", "complete") == "complete"
-        if result.status in ("complete", "no runs") or (
-                result.status == "partial" and (allow_partial or not path.exists() or not committed_complete)):
+        committed_seeds_n = _max_seeds(read_csv(path)) if path.exists() else 0
+        fewer_seeds = result.status != "no runs" and _max_seeds(result.lines) < committed_seeds_n
+        if fewer_seeds and not allow_partial:
+            result.kept_why = (f"the new records have at most {_max_seeds(result.lines)} seed(s) per row, the "
+                               f"committed table {committed_seeds_n}; not replaced (`--allow-partial` replaces it)")
+        if not (fewer_seeds and not allow_partial) and (result.status in ("complete", "no runs") or (
+                result.status == "partial" and (allow_partial or not path.exists() or not committed_complete))):
             write_csv(path, OUR_COLUMNS, result.lines)
             provenance["tables"][table.name] = {
                 "generated": generated, "status": result.status, "records": len(result.run_ids),
@@ -615,14 +674,15 @@ def write_report(profile: str, runs_dir="runs", out="results", *, only=None, all
             result.source = "committed"
             result.committed_date = _committed_date(path, provenance, table.name)
             result.lines = read_csv(path)
+            result.values = _committed_values(table.name, result.lines, committed_seeds)
         else:
             result.source = "unwritten"
         results.append(result)
 
-    if seed_rows:  # keep the committed seed lines of tables not rewritten this time
-        seeds_path = out_dir / "seeds.csv"
-        rewritten = {r.table.name for r in results if r.source == "fresh"}
-        kept = [l for l in read_csv(seeds_path) if l.get("table") not in rewritten] if seeds_path.exists() else []
+    rewritten = {r.table.name for r in results if r.source == "fresh"}
+    if seed_rows or any(l.get("table") in rewritten for l in committed_seeds):
+        # seeds.csv follows the tables: lines of rewritten tables are replaced, the others' kept
+        kept = [l for l in committed_seeds if l.get("table") not in rewritten]
         write_csv(seeds_path, SEEDS_COLUMNS, kept + seed_rows)
     fig_paths = {}
     pretrain_records = [r for r in records if r.get("stage") == "pretrain"]
@@ -647,7 +707,7 @@ def write_report(profile: str, runs_dir="runs", out="results", *, only=None, all
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m downstream.report", description=__doc__.splitlines()[0])
-    ap.add_argument("--profile", choices=("smoke", "paper"), default="smoke")
+    ap.add_argument("--profile", choices=PROFILES, default="smoke")
     ap.add_argument("--runs-dir", default="runs")
     ap.add_argument("--out", default="results")
     ap.add_argument("--only", default=None, help="comma-separated table ids")

@@ -35,25 +35,33 @@ ESTIMATES_FILE = TABLES_DIR / "_estimates.py"
 
 TABLE_IDS = ("in1k_linear", "in1k_semisup", "transfer", "voc_det", "small_datasets", "coco_det", "voc_seg",
              "scenes")
-SMOKE_ONLY_TABLES = ("scenes",)           # no reference CSV, no paper rows
-PROFILES = ("smoke", "paper")
+# The suite's own tables (contracts.md §3): no reference CSV and no paper rows; the paper tables run only in the
+# paper profile (in smoke they are rendered empty, each row saying "paper profile only").
+SUITE_TABLES = ("scenes", "cifar10")
+# contracts.md §1. A table config names each profile's run of a row under the profile's key (`cifar10-gpu` is
+# spelled `cifar10_gpu`, a Python name).
+PROFILES = ("smoke", "tiny", "paper", "cifar10", "cifar10-gpu")
 STAGES = ("pretrain", "knn", "linear", "semisup", "transfer", "detection", "segmentation")
 METHODS = ("leoclr", "mocov2", "random", "supervised", "external")
 PRETRAINED_METHODS = ("leoclr", "mocov2")
-METRICS = ("top1", "top5", "knn_top1", "AP", "AP50", "AP75", "mask_AP", "mask_AP50", "mask_AP75", "mIoU", "aAcc")
+METRICS = ("top1", "top5", "top1_last", "mean_per_class_acc", "knn_top1", "AP", "AP50", "AP75", "mask_AP", "mask_AP50", "mask_AP75", "mIoU", "aAcc")
 DESCRIPTORS = ("arch", "pretrain_dataset", "pretrain_epochs", "eval_dataset", "protocol")
 REFERENCE_COLUMNS = ("table", "row", "method", "arch", "pretrain_dataset", "pretrain_epochs", "eval_dataset",
                      "protocol", "metric", "value", "status", "source")
 REFERENCE_STATUSES = ("paper", "moco-v2", "derived", "pending")
 # contracts.md §3: "the ≥ 3-seed repeat covers pretraining, kNN and linear evaluation"; other stages use seeds[0].
 REPEAT_STAGES = ("knn", "linear")
-# contracts.md §1: smoke covers these tables for these methods; the others are paper-profile only.
-SMOKE_COVERAGE = {t: ("leoclr", "mocov2", "random")
-                  for t in ("in1k_linear", "in1k_semisup", "transfer", "voc_det", "voc_seg", "scenes")}
-PAPER_ONLY_TABLES = ("small_datasets", "coco_det")
+# contracts.md §1: which methods each profile's own table covers.
+COVERAGE = {("scenes", "smoke"): ("leoclr", "mocov2", "random"), ("scenes", "tiny"): ("leoclr", "mocov2", "random")}
+PAPER_ONLY_TABLES = tuple(t for t in TABLE_IDS if t not in SUITE_TABLES)
 DEFAULT_DATA_ROOT = "data"
 _SPEC_KEYS = ("pretrain", "downstream", "checkpoint", "runner")
-_ROW_KEYS = ("row", "method", "stage", "metrics", "paper", "smoke", "gap", "compare") + DESCRIPTORS
+_ROW_KEYS = ("row", "method", "stage", "metrics", "gap", "compare") + DESCRIPTORS
+
+
+def profile_key(profile: str) -> str:
+    """The key a table config gives a profile's run of a row: the profile name as a Python name."""
+    return profile.replace("-", "_")
 
 
 class TableError(ValueError):
@@ -86,13 +94,16 @@ class Row:
     stage: str
     metrics: tuple
     descriptors: dict
-    paper: RunSpec | None = None
-    smoke: RunSpec | None = None
+    specs: dict = field(default_factory=dict)  # {profile: RunSpec}: what the row runs in each profile
     gap: tuple | None = None             # (minuend row, subtrahend row): a derived row with no run of its own
     compare: dict = field(default_factory=dict)  # explicit {'mocov2': row, 'random': row} for the deltas
 
     def spec(self, profile: str) -> RunSpec | None:
-        return self.paper if profile == "paper" else self.smoke
+        return self.specs.get(profile)
+
+    @property
+    def profiles(self) -> tuple:
+        return tuple(p for p in PROFILES if p in self.specs)
 
     def describe(self, profile: str) -> dict:
         """The row's descriptors (arch, datasets, epochs, protocol) as they hold in `profile`."""
@@ -125,13 +136,18 @@ class Table:
         return [row.key for row in self.rows]
 
     @property
-    def smoke_only(self) -> bool:
-        return self.name in SMOKE_ONLY_TABLES
+    def is_suite_table(self) -> bool:
+        return self.name in SUITE_TABLES
+
+    @property
+    def profiles(self) -> tuple:
+        """The profiles in which some row of the table runs."""
+        return tuple(p for p in PROFILES if any(p in row.specs for row in self.rows))
 
     def applies_to(self, profile: str) -> bool:
-        """Whether the table appears in `profile`'s results (a paper table appears in smoke too, with its
-        paper-only rows marked; the scenes table only in smoke)."""
-        return profile == "smoke" or not self.smoke_only
+        """Whether the table appears in `profile`'s results: where its rows run, and the paper tables in smoke
+        too (rendered empty, every row marked "paper profile only", so the smoke report shows what exists)."""
+        return profile in self.profiles or (profile == "smoke" and not self.is_suite_table)
 
     def baseline(self, row: Row, method: str) -> str | None:
         """Row key of `row`'s MoCo-v2 or random-init counterpart (for delta_vs_mocov2 / delta_vs_random):
@@ -153,6 +169,8 @@ class Table:
 def _spec(table: str, key: str, profile: str, raw) -> RunSpec | None:
     if raw is None:
         return None
+    if not isinstance(raw, dict):
+        raise TableError(f"table {table!r} row {key!r} ({profile}): expected dict(downstream=..., ...), got {raw!r}")
     raw = dict(raw)
     unknown = set(raw) - set(_SPEC_KEYS) - set(DESCRIPTORS)
     if unknown:
@@ -188,7 +206,7 @@ def _load_table(path: Path) -> Table:
         key = raw.get("row")
         if not key:
             raise TableError(f"table {name!r}: a row without a `row` key: {raw}")
-        unknown = set(raw) - set(_ROW_KEYS)
+        unknown = set(raw) - set(_ROW_KEYS) - {profile_key(p) for p in PROFILES}
         if unknown:
             raise TableError(f"table {name!r} row {key!r}: unknown keys {sorted(unknown)}")
         row_stage = raw.get("stage") or stage
@@ -196,7 +214,8 @@ def _load_table(path: Path) -> Table:
             table=name, key=key, method=raw.get("method"), stage=row_stage,
             metrics=tuple(raw.get("metrics") or cfg.metrics),
             descriptors={k: raw.get(k) for k in DESCRIPTORS},
-            paper=_spec(name, key, "paper", raw.get("paper")), smoke=_spec(name, key, "smoke", raw.get("smoke")),
+            specs={p: spec for p in PROFILES
+                   if (spec := _spec(name, key, p, raw.get(profile_key(p)))) is not None},
             gap=tuple(raw["gap"]) if raw.get("gap") else None, compare=dict(raw.get("compare") or {})))
     return Table(name=name, title=cfg.title, metrics=tuple(cfg.metrics), stage=stage, note=cfg.note, rows=rows,
                  path=path)
@@ -289,15 +308,18 @@ def validate_tables(tables, *, check_files: bool = True, check_reference: bool =
                 elif metric not in table.metrics:
                     problems.append(f"{where}: metric {metric!r} is not among the table's metrics")
             if row.is_gap:
-                if row.paper or row.smoke:
-                    problems.append(f"{where}: a gap row has no runs of its own (drop paper/smoke)")
+                if row.specs:
+                    problems.append(f"{where}: a gap row has no runs of its own (drop {', '.join(row.specs)})")
                 if len(row.gap) != 2 or any(k not in keys for k in row.gap):
                     problems.append(f"{where}: gap {row.gap} must name two rows of the table")
                 continue
-            if row.paper is None and row.smoke is None:
-                problems.append(f"{where}: neither a paper nor a smoke run")
-            if t in SMOKE_ONLY_TABLES and row.paper is not None:
-                problems.append(f"{where}: the {t!r} table is smoke only (paper=None)")
+            if not row.specs:
+                problems.append(f"{where}: runs in no profile (give paper=dict(...) or another profile's)")
+            if table.is_suite_table and row.spec("paper") is not None:
+                problems.append(f"{where}: the {t!r} table is the suite's own, it has no paper rows")
+            if not table.is_suite_table and set(row.specs) - {"paper"}:
+                problems.append(f"{where}: a paper table's rows run in the paper profile only (contracts.md §1: "
+                                f"other profiles report in their own tables), not in {sorted(set(row.specs) - {'paper'})}")
             for other, target in row.compare.items():
                 if other not in ("mocov2", "random") or target not in keys:
                     problems.append(f"{where}: compare {other!r} -> {target!r} is not a row of the table")
@@ -327,20 +349,21 @@ def validate_tables(tables, *, check_files: bool = True, check_reference: bool =
             for path, users in missing.items():
                 problems.append(f"table {t!r}: missing config {path} (rows {', '.join(users)})")
         problems += _check_coverage(table)
-        if check_reference and not table.smoke_only:
+        if check_reference and not table.is_suite_table:
             problems += _check_reference(table, reference_dir)
     return problems
 
 
 def _check_coverage(table: Table) -> list[str]:
-    """contracts.md §1: which tables smoke covers, and for which methods."""
-    smoke_methods = {row.method for row in table.rows if row.smoke is not None}
+    """contracts.md §1: the methods each profile's own table covers."""
     problems = []
-    for method in SMOKE_COVERAGE.get(table.name, ()):
-        if method not in smoke_methods:
-            problems.append(f"table {table.name!r}: no smoke row for {method!r} (contracts.md §1)")
-    if table.name in PAPER_ONLY_TABLES and smoke_methods:
-        problems.append(f"table {table.name!r}: paper profile only (contracts.md §1), but has smoke rows")
+    for (name, profile), methods in COVERAGE.items():
+        if name != table.name:
+            continue
+        covered = {row.method for row in table.rows if row.spec(profile) is not None}
+        for method in methods:
+            if method not in covered:
+                problems.append(f"table {table.name!r}: no {profile} row for {method!r} (contracts.md §1)")
     return problems
 
 
@@ -411,15 +434,14 @@ class Estimate:
 
 
 def load_estimates(path=None) -> dict:
-    """{'paper': ({config: amount}, unit), 'smoke': ({config: amount}, unit)} from configs/tables/_estimates.py."""
+    """{profile: ({config: amount}, unit)} from configs/tables/_estimates.py (`<profile key> = {...}` and
+    `<profile key>_unit`; GPU-hours for the paper profile and CPU-minutes for the others unless it says)."""
     from mmengine.config import Config
 
     path = Path(path or ESTIMATES_FILE)
-    if not path.exists():
-        return {"paper": ({}, "GPU-h"), "smoke": ({}, "CPU-min")}
-    cfg = Config.fromfile(str(path))
-    return {"paper": (dict(cfg.get("paper", {})), cfg.get("paper_unit", "GPU-h")),
-            "smoke": (dict(cfg.get("smoke", {})), cfg.get("smoke_unit", "CPU-min"))}
+    cfg = Config.fromfile(str(path)) if path.exists() else {}
+    return {p: (dict(cfg.get(profile_key(p), {})),
+                cfg.get(f"{profile_key(p)}_unit", "GPU-h" if p == "paper" else "CPU-min")) for p in PROFILES}
 
 
 def _estimate(estimates: dict, profile: str, config: str) -> Estimate | None:
@@ -638,8 +660,7 @@ def plan(profile: str, seeds=(0,), only=None, data_root=None, *, runs_dir: str =
                 continue
             spec = row.spec(profile)
             if spec is None:
-                other = "paper" if profile == "smoke" else "smoke"
-                skipped.append((name, row.key, f"{other} profile only"))
+                skipped.append((name, row.key, f"{'/'.join(row.profiles) or 'no'} profile only"))
                 continue
             run_seeds = seeds if row.stage in repeat_stages else seeds[:1]
             for seed in run_seeds:

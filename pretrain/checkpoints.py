@@ -83,7 +83,9 @@ _LAYOUTS: dict[str, tuple[str, tuple[int, int, int, int]]] = {
     "resnet152": ("bottleneck", (3, 8, 36, 3)),
 }
 ARCHS: tuple[str, ...] = tuple(_LAYOUTS)
-STEMS: tuple[str, ...] = ("standard", "cifar")
+#: "standard_nomaxpool": the 7x7/2 conv1 without the max-pool (small images on a CPU budget); its tensors are
+#: the standard stem's, so only a sidecar or an explicit stem tells them apart
+STEMS: tuple[str, ...] = ("standard", "cifar", "standard_nomaxpool")
 #: width of the pooled feature vector that ``build_resnet(arch)`` outputs
 FEATURE_DIMS: dict[str, int] = {a: (512 if b == "basic" else 2048) for a, (b, _) in _LAYOUTS.items()}
 
@@ -168,7 +170,8 @@ def build_resnet(arch: str, stem: str = "standard") -> torchvision.models.ResNet
 
     ``arch``: one of :data:`ARCHS`. ``stem="cifar"`` replaces ``conv1`` by a
     3x3 stride-1 conv (64 out, no bias; torchvision's kaiming-normal init) and
-    ``maxpool`` by ``nn.Identity``. ``fc`` is ``nn.Identity``, so
+    ``maxpool`` by ``nn.Identity``; ``stem="standard_nomaxpool"`` drops only the
+    max-pool. ``fc`` is ``nn.Identity``, so
     ``model(x)`` returns the pooled, flattened features of width
     ``FEATURE_DIMS[arch]`` (512 for resnet18/34, 2048 otherwise) and the
     state_dict has no ``fc.*`` keys. Initialisation draws from the global RNG.
@@ -181,6 +184,8 @@ def build_resnet(arch: str, stem: str = "standard") -> torchvision.models.ResNet
     if stem == "cifar":
         model.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
         nn.init.kaiming_normal_(model.conv1.weight, mode="fan_out", nonlinearity="relu")
+        model.maxpool = nn.Identity()
+    elif stem == "standard_nomaxpool":
         model.maxpool = nn.Identity()
     model.fc = nn.Identity()
     return model

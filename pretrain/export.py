@@ -5,6 +5,10 @@
 
 Writes OUT.pth (loads into `torchvision.models.<arch>()` with only `fc.*` missing) and OUT.json (method, arch,
 stem, run_id, seed, iterations, epochs, dataset, config, sha256, source_sha256, commit).
+
+What the export needs is stored in the checkpoint's `meta.export` as plain data when the checkpoint is saved
+(`ExportMetaHook`). Nothing read from a checkpoint is parsed as a config or otherwise executed: mmengine's
+`Config.fromstring` runs the text it is given, so the `meta.cfg` text mmengine also saves is never read here.
 """
 from __future__ import annotations
 
@@ -13,11 +17,40 @@ import sys
 from pathlib import Path
 
 import torch
+from mmengine.hooks import Hook
 
 from pretrain.checkpoints import BackboneLoadError, build_resnet, read_backbone_state_dict, save_backbone
 from suite.records import git_commit, sha256_file
 
 METHODS = {"MoCoV2": "mocov2", "LeOCLR": "leoclr"}
+# contracts.md §7: the plain-data fields a pretraining checkpoint carries for its export.
+EXPORT_META_KEYS = ("method", "arch", "stem", "dataset", "dataset_size", "batch_size", "world_size", "seed",
+                    "config", "config_sha256")
+
+
+def export_meta(cfg, *, config_sha256: str, seed: int) -> dict:
+    """The static part of `meta.export`, from the run's resolved config (the dataset size and world size are
+    filled in at save time, when the dataloader exists)."""
+    return {"method": METHODS.get(cfg.model.type, cfg.model.type.lower()), "arch": cfg.model.arch,
+            "stem": cfg.model.get("stem", "standard"), "dataset": cfg.get("dataset_name"),
+            "batch_size": int(cfg.train_dataloader.batch_size), "seed": seed,
+            "config": cfg.get("config_path"), "config_sha256": config_sha256}
+
+
+class ExportMetaHook(Hook):
+    """Adds `meta.export` (plain data, `EXPORT_META_KEYS`) to every checkpoint the runner saves. Registered by
+    `pretrain.train` before training (it changes no config, hence no config hash)."""
+
+    priority = "LOW"  # before PlainCheckpointHook (VERY_LOW) turns the checkpoint into plain types
+
+    def __init__(self, meta: dict):
+        self.meta = dict(meta)
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        loop = runner.train_loop
+        dataset = loop.dataloader.dataset if hasattr(loop, "dataloader") else None
+        self.meta.update(world_size=int(runner.world_size), dataset_size=len(dataset) if dataset is not None else None)
+        checkpoint.setdefault("meta", {})["export"] = dict(self.meta)
 
 
 def last_checkpoint(run_dir: Path) -> Path:
@@ -28,25 +61,37 @@ def last_checkpoint(run_dir: Path) -> Path:
     return path if path.is_absolute() else run_dir / path.name
 
 
-def export_checkpoint(source: str | Path, out: str | Path, overwrite: bool = False) -> dict:
-    from mmengine.config import Config
+def read_export_meta(checkpoint: dict, path) -> dict:
+    """`meta.export` of a pretraining checkpoint, checked to be plain data with every field export needs."""
+    meta = (checkpoint.get("meta") or {}).get("export")
+    if not isinstance(meta, dict):
+        raise KeyError(f"{path}: no `meta.export` (a checkpoint saved by an older version of pretrain.train, or not "
+                       f"a pretraining checkpoint); its config text is never executed to recover it")
+    missing = [key for key in EXPORT_META_KEYS if key not in meta]
+    if missing:
+        raise KeyError(f"{path}: `meta.export` lacks {missing}")
+    bad = {key: type(meta[key]).__name__ for key in EXPORT_META_KEYS
+           if not isinstance(meta[key], (str, int, float, type(None)))}
+    if bad:
+        raise KeyError(f"{path}: `meta.export` fields are not plain data: {bad}")
+    return meta
 
+
+def export_checkpoint(source: str | Path, out: str | Path, overwrite: bool = False) -> dict:
     source = Path(source)
     checkpoint_path = last_checkpoint(source) if source.is_dir() else source
     checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
     meta = checkpoint.get("meta", {})
-    cfg = Config.fromstring(meta["cfg"], file_format=".py")
+    export = read_export_meta(checkpoint, checkpoint_path)
     trunk = {key[len("backbone."):]: value for key, value in checkpoint["state_dict"].items()
              if key.startswith("backbone.")}
-    dataset_meta = meta.get("dataset_meta") or {}
     iterations = int(meta.get("iter", 0))
-    images_seen = iterations * cfg.train_dataloader.batch_size * int(meta.get("world_size", 1))
-    epochs = meta.get("epoch") or (round(images_seen / dataset_meta["size"], 3) if dataset_meta.get("size") else None)
+    images_seen = iterations * export["batch_size"] * export["world_size"]
+    epochs = meta.get("epoch") or (round(images_seen / export["dataset_size"], 3) if export["dataset_size"] else None)
     sidecar = {
-        "method": METHODS.get(cfg.model.type, cfg.model.type.lower()), "arch": cfg.model.arch,
-        "stem": cfg.model.get("stem", "standard"), "run_id": checkpoint_path.parent.name,
-        "seed": meta.get("seed"), "iterations": iterations, "epochs": epochs,
-        "dataset": cfg.get("dataset_name", dataset_meta.get("root")), "config": cfg.get("config_path"),
+        "method": export["method"], "arch": export["arch"], "stem": export["stem"],
+        "run_id": checkpoint_path.parent.name, "seed": export["seed"], "iterations": iterations, "epochs": epochs,
+        "dataset": export["dataset"], "config": export["config"], "config_sha256": export["config_sha256"],
         "source": str(checkpoint_path), "source_sha256": sha256_file(checkpoint_path), "commit": git_commit(),
     }
     save_backbone(trunk, out, sidecar, overwrite=overwrite)

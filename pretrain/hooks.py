@@ -1,9 +1,10 @@
-"""Hooks: the kNN monitor and the curves CSV (plain-type checkpoints: `suite.plain_checkpoint`)."""
+"""Hooks: the kNN monitor, the curves CSV and the train-time budget (plain-type checkpoints: `suite.plain_checkpoint`)."""
 from __future__ import annotations
 
 import csv
 import math
 import os
+import time
 from pathlib import Path
 
 import torch
@@ -11,7 +12,7 @@ import torch.nn.functional as F
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-from mmengine.registry import HOOKS
+from mmengine.registry import DATASETS, HOOKS
 from torch.utils.data import DataLoader
 
 from pretrain.data import EvalImageFolder
@@ -20,7 +21,9 @@ from suite.plain_checkpoint import PlainCheckpointHook  # noqa: F401  (registers
 
 @torch.no_grad()
 def extract_features(model, preprocess, dataset, batch_size: int, num_workers: int = 0):
-    loader = DataLoader(dataset, batch_size=batch_size, num_workers=num_workers, shuffle=False)
+    # datasets that return whole batches (`__getitems__`, e.g. the in-memory ones) need no collation
+    collate = (lambda batch: batch) if hasattr(dataset, "__getitems__") else None
+    loader = DataLoader(dataset, batch_size=batch_size, num_workers=num_workers, shuffle=False, collate_fn=collate)
     features, labels = [], []
     for batch in loader:
         images = preprocess.normalise(batch["inputs"].to(preprocess.mean.device))
@@ -32,15 +35,22 @@ def extract_features(model, preprocess, dataset, batch_size: int, num_workers: i
 @HOOKS.register_module()
 class KNNMonitorHook(Hook):
     """Weighted kNN top-1 (%) of the query backbone on a held-out split, every `interval` iterations (or epochs
-    with `by_epoch`) and at the end; logged as `knn_top1` to the log, tensorboard and the curves CSV."""
+    with `by_epoch`) and at the end; logged as `knn_top1` to the log, tensorboard and the curves CSV.
+
+    The bank and queries are ImageFolder splits of `data_root`, or, with `dataset` (a dataset config without
+    `data_root`/`split`, e.g. `dict(type='InMemoryEval', size=32)`), that dataset's splits."""
 
     priority = "LOW"
 
     def __init__(self, data_root, bank_split="train", query_split="val", size=224, eval_resize=None,
                  bank_samples=None, query_samples=None, interval=1, by_epoch=False, k=20, temperature=0.1,
-                 batch_size=256, num_workers=0):
-        self.bank = EvalImageFolder(data_root, bank_split, size, eval_resize, bank_samples)
-        self.queries = EvalImageFolder(data_root, query_split, size, eval_resize, query_samples)
+                 batch_size=256, num_workers=0, dataset=None):
+        if dataset is None:
+            self.bank = EvalImageFolder(data_root, bank_split, size, eval_resize, bank_samples)
+            self.queries = EvalImageFolder(data_root, query_split, size, eval_resize, query_samples)
+        else:
+            self.bank = DATASETS.build(dict(dataset, data_root=data_root, split=bank_split))
+            self.queries = DATASETS.build(dict(dataset, data_root=data_root, split=query_split))
         self.interval, self.by_epoch, self.k, self.temperature = interval, by_epoch, k, temperature
         self.batch_size, self.num_workers = batch_size, num_workers
         self.last = None
@@ -67,12 +77,42 @@ class KNNMonitorHook(Hook):
                            f"queries {len(self.queries)}) at step {step}: top-1 {top1:.2f}%")
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
-        if not self.by_epoch and (self.every_n_train_iters(runner, self.interval) or self.is_last_train_iter(runner)):
+        if self.by_epoch:
+            # at the epoch's last iteration rather than after the epoch, so CurvesHook writes it on that row
+            if self.end_of_epoch(runner.train_dataloader, batch_idx) and (
+                    self.every_n_epochs(runner, self.interval) or self.is_last_train_epoch(runner)):
+                self._run(runner, runner.iter + 1)
+        elif self.every_n_train_iters(runner, self.interval) or self.is_last_train_iter(runner):
             self._run(runner, runner.iter + 1)
 
+
+@HOOKS.register_module()
+class TrainTimeBudgetHook(Hook):
+    """Stops epoch-based training at the first epoch end after which another epoch would overrun
+    `max_train_s` seconds of training iterations (monitor and checkpoint time not counted). The record's
+    `epochs` says how far it got; the LR schedule is the config's, so a stopped run ends before its cosine does."""
+
+    priority = "HIGH"  # timing stops before the kNN monitor (LOW) runs at the epoch's last iteration
+
+    def __init__(self, max_train_s: float):
+        self.max_train_s = float(max_train_s)
+        self.spent, self.epochs_timed = 0.0, 0
+
+    def before_train_epoch(self, runner) -> None:
+        self.epoch_start = time.perf_counter()
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        if self.end_of_epoch(runner.train_dataloader, batch_idx):
+            if torch.cuda.is_available():
+                torch.cuda.synchronize()
+            self.spent += time.perf_counter() - self.epoch_start
+            self.epochs_timed += 1
+
     def after_train_epoch(self, runner) -> None:
-        if self.by_epoch and (self.every_n_epochs(runner, self.interval) or self.is_last_train_epoch(runner)):
-            self._run(runner, runner.iter)
+        if self.spent + self.spent / max(1, self.epochs_timed) > self.max_train_s:
+            runner.train_loop.stop_training = True
+            runner.logger.info(f"train-time budget: {self.spent:.0f} s of training after {runner.epoch + 1} "
+                               f"epochs; another would pass {self.max_train_s:.0f} s, stopping")
 
 
 CURVE_COLUMNS = ("step", "epoch", "loss", "lr", "knn_top1", "pos_sim", "neg_sim")

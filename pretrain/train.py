@@ -1,7 +1,7 @@
 """Pretrain MoCo-v2 or LeOCLR with mmengine's Runner.
 
     python -m pretrain.train configs/pretrain/smoke/leoclr_r18_1xb64-200it_scenes64.py
-    torchrun --nproc_per_node 8 -m pretrain.train CONFIG --launcher pytorch        # one node, 8 GPUs
+    torchrun --nproc_per_node 8 -m pretrain.train CONFIG --launcher pytorch        # one node, 8 GPUs (or CPUs: gloo)
     srun python -m pretrain.train CONFIG --launcher slurm                           # slurm, any number of nodes
 
 The run directory (default `runs/<profile>/pretrain/<config stem>-s<seed>`) gets the mmengine checkpoints,
@@ -15,8 +15,9 @@ import os
 import sys
 from pathlib import Path
 
-from suite.records import (RunRecorder, add_common_args, config_sha256, new_record, parse_rows,
-                           prepare_run_dir, sha256_file)
+from suite.launch import init_distributed, rank_zero_decides, wrap_for_device
+from suite.records import (RunRecorder, add_common_args, batch_fields, config_sha256, dataset_input, new_record,
+                           parse_rows, prepare_run_dir, sha256_file)
 
 REGISTERING_MODULES = ("pretrain.mocov2", "pretrain.leoclr", "pretrain.data", "pretrain.hooks", "pretrain.loops")
 METHODS = {"MoCoV2": "mocov2", "LeOCLR": "leoclr"}
@@ -73,11 +74,17 @@ def main(argv=None) -> int:
     from mmengine.dist import is_main_process
     from mmengine.runner import Runner
 
-    from pretrain.export import export_checkpoint
+    from pretrain.export import ExportMetaHook, export_checkpoint, export_meta
 
+    _, world_size = init_distributed(args.launcher)
     cfg, seed, run_id = load_config(args)
+    batch = batch_fields(cfg, world_size, args.allow_batch_mismatch)
+    wrap_for_device(cfg)
     work_dir = Path(cfg.work_dir)
-    state = prepare_run_dir(work_dir, config_sha256(cfg), force=args.force)
+    cfg_hash = config_sha256(cfg)
+    inputs = {"dataset": dataset_input(cfg.train_dataloader.dataset.data_root)}
+    # rank 0 alone decides (and with --force moves the old directory aside); every rank then follows it
+    state = rank_zero_decides(prepare_run_dir, work_dir, cfg_hash, inputs, args.force)
     if state == "skip":
         print(f"{work_dir}: finished run with the same config hash; skipped (--force reruns it)")
         return 0
@@ -87,10 +94,11 @@ def main(argv=None) -> int:
         cfg.resume, cfg.load_from = True, args.resume
 
     runner = Runner.from_cfg(cfg)
+    runner.register_hook(ExportMetaHook(export_meta(cfg, config_sha256=cfg_hash, seed=seed)))
     record = new_record(stage="pretrain", profile=cfg.profile, run_id=run_id, config=cfg.config_path, cfg=cfg,
                         seed=seed, method=METHODS.get(cfg.model.type, cfg.model.type.lower()),
-                        rows=parse_rows(args.rows),
-                        inputs={"dataset": {"path": cfg.train_dataloader.dataset.data_root, "sha256": None}})
+                        rows=parse_rows(args.rows), inputs=inputs)
+    record.update(batch)
     with RunRecorder(work_dir, record, main_process=is_main_process()) as recorder:
         runner.train()
         if not is_main_process():
@@ -98,10 +106,9 @@ def main(argv=None) -> int:
         backbone = work_dir / "backbone.pth"
         sidecar = export_checkpoint(work_dir, backbone, overwrite=True)
         knn = next((hook.last for hook in runner.hooks if type(hook).__name__ == "KNNMonitorHook"), None)
-        metrics = {"iterations": sidecar["iterations"], "epochs": sidecar["epochs"]}
-        if knn:
-            metrics["knn_top1"] = round(knn[1], 2)
-        recorder.finish(metrics, curves="curves.csv",
+        metrics = {"knn_top1": round(knn[1], 2)} if knn else {}
+        # counts live beside the metrics, which are percentages (contracts.md §3)
+        recorder.finish(metrics, iterations=sidecar["iterations"], epochs=sidecar["epochs"], curves="curves.csv",
                         outputs={"backbone": {"path": "backbone.pth", "sha256": sha256_file(backbone)}})
     print(f"finished: {work_dir}" + (f" (kNN top-1 {knn[1]:.2f}% at step {knn[0]})" if knn else ""))
     return 0

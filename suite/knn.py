@@ -1,4 +1,15 @@
-"""Weighted kNN classification (Wu et al. 2018), shared by the pretraining monitor and `downstream.knn`."""
+"""Weighted kNN classification on L2-normalised features, shared by the pretraining monitor and `downstream.knn`.
+
+The vote is Wu et al. 2018's (InstDisc): each of the k most cosine-similar bank features votes for its class
+with weight exp(cos / T). The literature uses two settings, always with the whole training set as the bank:
+
+* InstDisc on CIFAR (and MoCo's CIFAR-10 demo): k = 200, T = 0.1 (InstDisc's T is its NCE temperature,
+  0.1 on CIFAR, 0.07 on ImageNet);
+* ImageNet in most suites (solo-learn's `WeightedKNNClassifier`, mmselfsup's `test_knn.py`): k = 20, T = 0.07.
+
+The values live in the configs (`configs/knn/*.py` for the table protocol; the pretraining monitor's
+`KNNMonitorHook` keeps k = 20, T = 0.1 on a subsampled bank: a training-curve signal, not a table number).
+"""
 import torch
 
 

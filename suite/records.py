@@ -61,11 +61,18 @@ def now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
+# What a resolved config holds that cannot change a run's results (contracts.md §3): where it runs, which file it
+# was read from (relative to the cwd) and how its processes were started.
+HASH_EXCLUDED_KEYS = ("work_dir", "config_path", "launcher")
+
+
 def config_sha256(cfg) -> str:
-    """sha256 of the fully resolved mmengine config (after `_base_` and `--cfg-options`), without `work_dir`."""
+    """sha256 of the fully resolved mmengine config (after `_base_` and `--cfg-options`), without the keys that
+    cannot change results (`HASH_EXCLUDED_KEYS`)."""
     from mmengine.config import Config
     resolved = Config(dict(cfg.to_dict()))
-    resolved.pop("work_dir", None)
+    for key in HASH_EXCLUDED_KEYS:
+        resolved.pop(key, None)
     return sha256_text(resolved.pretty_text)
 
 
@@ -125,8 +132,32 @@ def add_common_args(parser) -> None:
     parser.add_argument("--force", action="store_true", help="rerun a finished run (the old dir is moved aside)")
     parser.add_argument("--rows", default="", help="table rows this run feeds: table:row[,table:row...]")
     parser.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none")
+    parser.add_argument("--allow-batch-mismatch", action="store_true",
+                        help="run although the global batch differs from the config's protocol_batch (recorded and "
+                             "flagged in the report)")
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, default={},
                         help="override config keys, e.g. train_cfg.max_iters=50")
+
+
+def batch_fields(cfg, world_size: int, allow_mismatch: bool = False, *, dataloader: str = "train_dataloader"
+                 ) -> dict:
+    """The batch guard (contracts.md §7): the run's global batch (world size × per-device batch × gradient
+    accumulation) against the config's `protocol_batch`. A mismatch is refused unless `allow_mismatch`; the
+    returned fields (`global_batch`, `protocol_batch`, `batch_mismatch`) go into the record. Configs without
+    `protocol_batch` (smoke, tiny) are not guarded."""
+    accumulation = int((cfg.get("optim_wrapper") or {}).get("accumulative_counts", 1))
+    global_batch = int(world_size) * int(cfg[dataloader].batch_size) * accumulation
+    protocol = cfg.get("protocol_batch")
+    fields = {"global_batch": global_batch, "protocol_batch": protocol,
+              "batch_mismatch": protocol is not None and global_batch != int(protocol)}
+    if fields["batch_mismatch"] and not allow_mismatch:
+        raise SystemExit(
+            f"{cfg.get('config_path') or 'config'}: global batch {global_batch} (world size {world_size} × batch "
+            f"{cfg[dataloader].batch_size} per device × accumulation {accumulation}) differs from the protocol's "
+            f"protocol_batch {protocol}. Run on more devices (e.g. --gpus {max(1, int(protocol) // int(cfg[dataloader].batch_size))}"
+            f" in the pipeline), set the batch with --cfg-options, or pass --allow-batch-mismatch to run anyway "
+            f"(the record and the report then flag the row).")
+    return fields
 
 
 def parse_rows(text: str) -> list[dict]:
@@ -139,30 +170,64 @@ def parse_rows(text: str) -> list[dict]:
     return rows
 
 
+def move_aside(work_dir: str | os.PathLike, tag: str = "old") -> Path:
+    """Rename a run directory to `<run_id>.<tag>-<timestamp>` (runs are never deleted)."""
+    work_dir = Path(work_dir)
+    aside = work_dir.with_name(f"{work_dir.name}.{tag}-{_dt.datetime.now():%Y%m%d-%H%M%S}")
+    os.replace(work_dir, aside)
+    return aside
+
+
+def _input_hashes(inputs: dict | None) -> dict:
+    return {name: (value or {}).get("sha256") for name, value in (inputs or {}).items()}
+
+
 def prepare_run_dir(work_dir: str | os.PathLike, cfg_hash: str, inputs: dict | None = None,
                     force: bool = False) -> str:
-    """Decide what to do with a run directory: 'fresh', 'resume' (a killed or failed run with checkpoints) or
-    'skip' (finished with the same config and input hashes). A finished run with other hashes is refused unless
-    `force`, which moves it aside to `<run_id>.old-<timestamp>` (never deletes)."""
+    """Decide what to do with a run directory (contracts.md §3) and return 'fresh', 'resume' or 'skip':
+    - no record: 'fresh';
+    - `finished` with the same config and input hashes: 'skip'; with others: refused, naming both, unless `force`;
+    - `running` (a killed run) with the same hashes: 'resume' from its last checkpoint ('fresh' if it wrote
+      none); with others: refused, naming both, unless `force` (a resumed state from another config or input
+      would finish under the new hashes);
+    - `failed`: moved aside to `<run_id>.failed-<timestamp>` and rerun from scratch.
+    `force` moves the old directory aside to `<run_id>.old-<timestamp>`; nothing is deleted. Under several
+    processes call it through `suite.launch.rank_zero_decides`, so that one process moves and all agree."""
     work_dir = Path(work_dir)
     record = read_record(work_dir)
-    has_checkpoint = (work_dir / "last_checkpoint").exists()
-    if record is None or record.get("status") != "finished":
-        return "resume" if has_checkpoint else "fresh"
-    if force:
-        aside = work_dir.with_name(f"{work_dir.name}.old-{_dt.datetime.now():%Y%m%d-%H%M%S}")
-        os.replace(work_dir, aside)
-        print(f"--force: moved the finished run aside to {aside}")
+    if record is None:
         return "fresh"
-    old_inputs = {name: value.get("sha256") for name, value in (record.get("inputs") or {}).items()}
-    new_inputs = {name: value.get("sha256") for name, value in (inputs or {}).items()}
-    if record.get("config_sha256") == cfg_hash and (not new_inputs or old_inputs == new_inputs):
-        return "skip"
+    status = record.get("status")
+    if status == "failed":
+        aside = move_aside(work_dir, "failed")
+        print(f"{work_dir}: the previous attempt failed ({record.get('error')}); moved aside to {aside}, "
+              f"rerunning from scratch")
+        return "fresh"
+    old_inputs, new_inputs = _input_hashes(record.get("inputs")), _input_hashes(inputs)
+    same = record.get("config_sha256") == cfg_hash and old_inputs == new_inputs
+    if force:
+        print(f"--force: moved the {status} run aside to {move_aside(work_dir)}")
+        return "fresh"
+    if same:
+        if status == "finished":
+            return "skip"
+        return "resume" if (work_dir / "last_checkpoint").exists() else "fresh"
+    what = "a finished run" if status == "finished" else f"an interrupted run (status {status!r})"
     raise SystemExit(
-        f"{work_dir} holds a finished run made from other inputs:\n"
+        f"{work_dir} holds {what} made from other inputs:\n"
         f"  config_sha256 recorded {record.get('config_sha256')}, now {cfg_hash}\n"
         f"  inputs recorded {old_inputs}, now {new_inputs}\n"
         f"Use another --work-dir, or --force (moves the old run aside, never deletes it).")
+
+
+def dataset_input(data_root: str | os.PathLike) -> dict:
+    """A dataset as a record input: its path, and the sha256 of its `meta.json` where it has one (the generated
+    scenes write their parameters there; hashing a real dataset's images is left to its preparation manifest)."""
+    root = Path(data_root)
+    for name in ("meta.json", "manifest.json"):
+        if (root / name).is_file():
+            return {"path": str(data_root), "sha256": sha256_file(root / name), "hashed": name}
+    return {"path": str(data_root), "sha256": None}
 
 
 class RunRecorder:

@@ -88,7 +88,8 @@ def test_detection_paper_configs_follow_the_moco_protocol(path):
         assert cfg.param_scheduler[1].milestones == [18000, 22000]
         assert cfg.train_dataloader.dataset.type == "ConcatDataset"
         assert cfg.train_dataloader.dataset.ignore_keys == ["dataset_type"]
-        scales = cfg.train_dataloader.dataset.datasets[0].pipeline[2].scales
+        scales = next(t for t in cfg.train_dataloader.dataset.datasets[0].pipeline
+                      if t.type == "RandomChoiceResize").scales
         assert (min(s[1] for s in scales), max(s[1] for s in scales)) == (480, 800)
         assert cfg.val_evaluator.type == "VOCMetric" and cfg.val_evaluator.eval_mode == "11points"
         assert [int(t * 100) for t in cfg.val_evaluator.iou_thrs] == list(range(50, 100, 5))

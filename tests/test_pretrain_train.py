@@ -51,6 +51,8 @@ def test_resume_from_a_mid_run_checkpoint_reproduces_the_uninterrupted_losses(fi
     resumed.mkdir()
     shutil.copy(finished_run / "iter_3.pth", resumed / "iter_3.pth")  # as if killed between iteration 3 and 6
     (resumed / "last_checkpoint").write_text(str(resumed / "iter_3.pth"))
+    killed = json.loads((finished_run / "record.json").read_text())  # what a SIGKILL leaves: a `running` record
+    (resumed / "record.json").write_text(json.dumps(dict(killed, status="running", finished=None)))
     assert run("leoclr", data_root, resumed) == 0
     full, after = losses(finished_run), losses(resumed)
     assert sorted(after) == [4, 5, 6]

@@ -9,11 +9,11 @@ import math
 import pytest
 
 from downstream import report
-from downstream.tables import (PAPER_ONLY_TABLES, REFERENCE_COLUMNS, REFERENCE_DIR, REFERENCE_STATUSES,
-                               SMOKE_COVERAGE, TABLE_IDS, Row, RunSpec, TableError, load_tables,
-                               missing_files, plan, read_reference, validate_tables)
+from downstream.tables import (COVERAGE, PAPER_ONLY_TABLES, REFERENCE_COLUMNS, REFERENCE_DIR, REFERENCE_STATUSES,
+                               SUITE_TABLES, TABLE_IDS, Row, RunSpec, TableError, load_tables, missing_files, plan,
+                               read_reference, validate_tables)
 
-PAPER_TABLES = [t for t in TABLE_IDS if t != "scenes"]
+PAPER_TABLES = [t for t in TABLE_IDS if t not in SUITE_TABLES]
 SMOKE_PRE = "configs/pretrain/smoke/{}_r18_1xb64-200it_scenes64.py"
 
 
@@ -77,7 +77,7 @@ def test_table_configs_load_and_validate(tables):
     assert validate_tables(tables, check_files=False) == []
     for table in tables:
         assert len(set(table.keys)) == len(table.keys)
-        if table.name != "scenes":
+        if table.name not in SUITE_TABLES:
             assert set(table.keys) == {r["row"] for r in read_reference(table.name)}
 
 
@@ -88,9 +88,10 @@ def test_referenced_config_files_exist(tables):
 
 def test_validation_names_table_and_problem(tables):
     lin = next(t for t in tables if t.name == "in1k_linear")
-    spec = RunSpec(downstream="configs/linear/does_not_exist.py", pretrain=SMOKE_PRE.format("leoclr"))
+    spec = RunSpec(downstream="configs/linear/does_not_exist.py",
+                   pretrain="configs/pretrain/leoclr_r50_8xb32-coslr-800e_in1k.py")
     extra = Row(table="in1k_linear", key="leoclr-r50-800e", method="leoclr", stage="linear", metrics=("top1",),
-                descriptors=dict(lin.rows[0].descriptors), smoke=spec)
+                descriptors=dict(lin.rows[0].descriptors), specs={"paper": spec})
     broken = dataclasses.replace(lin, rows=lin.rows + [extra])
     problems = validate_tables([broken], check_files=True)
     assert any("in1k_linear" in p and "'leoclr-r50-800e' is used 2 times" in p for p in problems)
@@ -103,7 +104,13 @@ def test_validation_names_table_and_problem(tables):
     dropped = dataclasses.replace(lin, rows=[r for r in lin.rows if r.key != "random-r50"])
     problems = validate_tables([dropped], check_files=False)
     assert any("reference row 'random-r50'" in p for p in problems)
-    assert any("no smoke row for 'random'" in p for p in problems)
+    smoke_row = dataclasses.replace(lin.rows[0], specs={**lin.rows[0].specs, "smoke": RunSpec(
+        downstream="configs/linear/smoke/linear_r18_scenes64.py", pretrain=SMOKE_PRE.format("leoclr"))})
+    problems = validate_tables([dataclasses.replace(lin, rows=[smoke_row] + lin.rows[1:])], check_files=False)
+    assert any("'leoclr-r50-100e'" in p and "paper profile only" in p and "smoke" in p for p in problems)
+    scenes = next(t for t in tables if t.name == "scenes")
+    no_random = dataclasses.replace(scenes, rows=[r for r in scenes.rows if r.method != "random"])
+    assert any("no smoke row for 'random'" in p for p in validate_tables([no_random], check_files=False))
 
 
 def test_load_tables_raises_with_missing_path(tmp_path):
@@ -115,17 +122,17 @@ def test_load_tables_raises_with_missing_path(tmp_path):
         load_tables(["voc_seg"], tables_dir=tmp_path)
 
 
-def test_smoke_coverage_follows_contract(tables):
+def test_profile_coverage_follows_contract(tables):
+    """contracts.md §1 (v3): smoke and tiny numbers live in the scenes table only; paper tables run in the paper
+    profile only (no smoke number under a paper row key)."""
     by_name = {t.name: t for t in tables}
-    for name, methods in SMOKE_COVERAGE.items():
-        assert {r.method for r in by_name[name].rows if r.smoke} == set(methods), name
+    for (name, profile), methods in COVERAGE.items():
+        assert {r.method for r in by_name[name].rows if r.spec(profile)} == set(methods), (name, profile)
     for name in PAPER_ONLY_TABLES:
-        assert all(r.smoke is None for r in by_name[name].rows)
-    assert all(r.paper is None for r in by_name["scenes"].rows)
-    smoke_budgets = {r.key for r in by_name["in1k_linear"].rows if r.smoke}
-    assert smoke_budgets == {"leoclr-r50-800e", "mocov2-r50-800e", "random-r50"}  # one budget
-    assert {r.key for r in by_name["in1k_semisup"].rows if r.smoke} == {
-        "leoclr-r50-800e-10pct", "mocov2-r50-800e-10pct", "random-r50-10pct"}
+        assert all(set(r.specs) <= {"paper"} for r in by_name[name].rows), name
+        assert by_name[name].applies_to("smoke") and not by_name[name].applies_to("tiny")
+    assert all("smoke" in r.specs and set(r.specs) <= {"smoke", "tiny"} for r in by_name["scenes"].rows)
+    assert not by_name["scenes"].applies_to("paper")
 
 
 # ----------------------------------------------------------------------------------------- plan
@@ -135,14 +142,14 @@ def test_plan_smoke_ids_dedup_and_seeds(tables):
     assert [r.run_id for r in p.pretrain_runs] == ["leoclr_r18_1xb64-200it_scenes64-s0",
                                                    "mocov2_r18_1xb64-200it_scenes64-s0"]
     ids = [r.run_id for r in p.downstream_runs]
-    assert len(ids) == len(set(ids)) == 18  # 6 smoke protocols × 3 methods, shared with the paper tables' rows
+    assert len(ids) == len(set(ids)) == 18  # 6 smoke protocols × 3 methods
     lin = p.run("linear_r18_scenes64--leoclr_r18_1xb64-200it_scenes64-s0-s0")
-    assert lin.rows == [("in1k_linear", "leoclr-r50-800e"), ("scenes", "leoclr-linear")]
+    assert lin.rows == [("scenes", "leoclr-linear")]
     assert lin.work_dir == "runs/smoke/linear/linear_r18_scenes64--leoclr_r18_1xb64-200it_scenes64-s0-s0"
     assert lin.command() == [
         "python", "-m", "downstream.linear", "configs/linear/smoke/linear_r18_scenes64.py", "--checkpoint",
         "runs/smoke/pretrain/leoclr_r18_1xb64-200it_scenes64-s0/backbone.pth", "--seed", "0", "--profile",
-        "smoke", "--work-dir", lin.work_dir, "--rows", "in1k_linear:leoclr-r50-800e,scenes:leoclr-linear"]
+        "smoke", "--work-dir", lin.work_dir, "--rows", "scenes:leoclr-linear"]
     rnd = p.run("fcn_r18-d8_scenes128--random-s0")
     assert rnd.checkpoint_arg() == "random" and rnd.method == "random" and rnd.pretrain_run is None
     assert rnd.command(data_root="/d")[-2:] == ["--data-root", "/d"]
@@ -150,7 +157,7 @@ def test_plan_smoke_ids_dedup_and_seeds(tables):
     assert pre.command() == ["python", "-m", "pretrain.train", SMOKE_PRE.format("leoclr"), "--seed", "0",
                              "--profile", "smoke", "--work-dir",
                              "runs/smoke/pretrain/leoclr_r18_1xb64-200it_scenes64-s0"]
-    assert len(pre.feeds) == 11  # one pretraining run feeds 5 paper-table rows and 6 scenes rows
+    assert len(pre.feeds) == 6  # one pretraining run feeds the 6 scenes rows of its method
     # ≥3 seeds repeat pretraining, kNN and linear only
     p3 = plan("smoke", "0,1,2", tables=tables, estimates={})
     assert len(p3.pretrain_runs) == 6
@@ -169,7 +176,7 @@ def test_plan_paper_lists_every_paper_table(tables):
     assert p.tables == PAPER_TABLES
     fed = {row for run in p.downstream_runs for row in run.rows}
     for table in tables:
-        if table.name == "scenes":
+        if table.name in SUITE_TABLES:
             continue
         for row in table.rows:
             if not row.is_gap:
@@ -260,9 +267,8 @@ def test_report_smoke_deltas_disclaimer_figures(tmp_path, tables):
     for method, value in knn.items():
         _record(runs, "smoke", "knn", f"knn--{method}-s0", 0, method, [("scenes", f"{method}-knn")],
                 {"knn_top1": value})
-        _record(runs, "smoke", "linear", f"lin--{method}-s0", 0, method,
-                [("in1k_linear", "random-r50" if method == "random" else f"{method}-r50-800e"),
-                 ("scenes", f"{method}-linear")], {"top1": value + 10, "top5": 99.0})
+        _record(runs, "smoke", "linear", f"lin--{method}-s0", 0, method, [("scenes", f"{method}-linear")],
+                {"top1": value + 10, "top5": 99.0})
     for method in ("leoclr", "mocov2"):
         run_dir = _record(runs, "smoke", "pretrain", f"{method}-s0", 0, method, [], {"knn_top1": 30.0},
                           curves="curves.csv")
@@ -270,23 +276,24 @@ def test_report_smoke_deltas_disclaimer_figures(tmp_path, tables):
             "step,epoch,loss,lr,knn_top1,pos_sim,neg_sim\n10,0.1,8.0,0.01,,0.5,0.1\n20,0.2,7.5,0.01,31.0,0.6,0.1\n")
     results = report.write_report("smoke", runs, out, tables=tables, now="2026-02-03T00:00:00+00:00")
     status = {r.table.name: r.status for r in results}
-    assert status["in1k_linear"] == "complete" and status["scenes"] == "partial"
-    assert status["small_datasets"] == status["coco_det"] == "no runs"
+    assert status["scenes"] == "partial"
+    assert all(status[t] == "no runs" for t in PAPER_TABLES)  # smoke numbers live in the scenes table only
     assert results[0].table.name == "scenes"
     scenes = _lines(out / "smoke" / "scenes.csv")
     leo = scenes[("leoclr-knn", "knn_top1")]
     assert float(leo["delta_vs_mocov2"]) == pytest.approx(5.0) and float(leo["delta_vs_random"]) == pytest.approx(2)
     assert leo["paper"] == leo["delta"] == leo["paper_status"] == ""
     assert scenes[("leoclr-det", "AP")]["state"] == "missing" and scenes[("leoclr-det", "AP")]["ours"] == ""
-    lin = _lines(out / "smoke" / "in1k_linear.csv")
-    assert lin[("leoclr-r50-800e", "top1")]["arch"] == "r18"  # smoke descriptors
-    assert lin[("leoclr-r50-200e", "top1")]["state"] == "paper profile only"
-    assert lin[("gap-leoclr-mocov2-r50-800e", "top1")]["ours"] == "5"
+    assert {leo["profile"]} == {l["profile"] for l in scenes.values()} == {"smoke"}
+    for table in PAPER_TABLES:  # every paper row says so and carries no number
+        lines = _lines(out / "smoke" / f"{table}.csv").values()
+        assert {l["state"] for l in lines} == {"paper profile only"} and {l["ours"] for l in lines} == {""}
     readme = (out / "smoke" / "README.md").read_text()
     assert readme.splitlines()[2] == "> " + report.SMOKE_DISCLAIMER
-    assert "paper profile only" in readme and "Paper profile only (69 rows)" in readme
-    for name in ("scenes.png", "in1k_linear.png", "pretrain_curves.png"):
+    assert "Paper profile only (72 rows)" in readme and "Chance level: 8.33 %" in readme
+    for name in ("scenes.png", "pretrain_curves.png"):
         assert (out / "smoke" / "figures" / name).stat().st_size > 1000
+    assert not (out / "smoke" / "figures" / "in1k_linear.png").exists()  # nothing to plot
     assert not (out / "smoke" / "seeds.csv").exists()  # one seed only
 
 
@@ -294,8 +301,11 @@ def test_report_keeps_committed_tables(tmp_path, tables):
     runs, out = tmp_path / "runs", tmp_path / "results"
     committed = out / "paper" / "voc_det.csv"
     committed.parent.mkdir(parents=True)
-    committed.write_text(",".join(report.OUR_COLUMNS) + "\nvoc_det,mocov2-r50-800e,mocov2,r50,in1k,800,voc0712,"
-                         "faster-rcnn-r50-c4-24k,AP50,ok,82.0,1,,82.5,moco-v2,-0.5,,,old-run,old/record.json\n")
+    old = dict(table="voc_det", row="mocov2-r50-800e", profile="paper", method="mocov2", arch="r50",
+               pretrain_dataset="in1k", pretrain_epochs="800", eval_dataset="voc0712",
+               protocol="faster-rcnn-r50-c4-24k", metric="AP50", state="ok", ours="82.0", n_seeds="1", paper="82.5",
+               paper_status="moco-v2", delta="-0.5", run_id="old-run", record="old/record.json")
+    report.write_csv(committed, report.OUR_COLUMNS, [{k: old.get(k, "") for k in report.OUR_COLUMNS}])
     before = committed.read_bytes()
     (out / "paper" / "provenance.json").write_text(json.dumps(
         {"tables": {"voc_det": {"generated": "2025-12-24T10:00:00+00:00", "status": "complete"}}}))

@@ -9,7 +9,8 @@
 # the verified checkpoint and checks every tensor after init; the base config's caffe ImageNet weights are
 # removed here. Numbers from this engine are not interchangeable with detectron2's (tables name the engine).
 _base_ = 'mmdet::pascal_voc/faster-rcnn_r50-caffe-c4_ms-18k_voc0712.py'
-custom_imports = dict(imports=['downstream.detection'], allow_failed_imports=False)  # ResLayerExtraNorm
+custom_imports = dict(imports=['downstream.detection', 'suite.precise_bn'],  # ResLayerExtraNorm, TrainOnDifficultBoxes;
+                      allow_failed_imports=False)                           # PreciseBNHook
 
 profile = 'paper'
 dataset_name = 'voc0712'
@@ -46,6 +47,10 @@ model = dict(
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
+    # detectron2 trains on VOC's 'difficult' boxes (pascal_voc.py: "We include 'difficult' samples in training");
+    # mmdet's VOCDataset flags them ignored and PackDetInputs would drop them from the targets. Evaluation still
+    # ignores them (the test pipeline below keeps the flags). Remove this line for mmdet's default.
+    dict(type='TrainOnDifficultBoxes'),
     dict(type='RandomChoiceResize', scales=[(1333, s) for s in range(480, 801, 32)], keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs'),
@@ -94,11 +99,16 @@ param_scheduler = [
 ]
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=0.0001))
+    optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=0.0001),
+    # detectron2's SOLVER.WEIGHT_DECAY_NORM = 0 (MoCo's configs inherit it): no weight decay on the norm layers'
+    # weight and bias (backbone BN, res5 BN, the extra res5 norm); other biases keep it (WEIGHT_DECAY_BIAS = wd)
+    paramwise_cfg=dict(norm_decay_mult=0.0))
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2000, max_keep_ckpts=2, save_last=True))
 log_processor = dict(by_epoch=False)
 randomness = dict(seed=0, deterministic=False)
-# Not ported: detectron2's TEST.PRECISE_BN (MoCo's configs enable it; mmdet has no equivalent hook).
+# detectron2's TEST.PRECISE_BN (on in MoCo's configs): BN statistics re-estimated on 200 training batches before
+# every evaluation (suite/precise_bn.py)
+custom_hooks = [dict(type='PreciseBNHook', num_iters=200)]

@@ -38,7 +38,10 @@ optim_wrapper = dict(type='OptimWrapper',
 auto_scale_lr = dict(enable=True, base_batch_size=256)   # lr 30 per 256 images [moco-v2]; linear scaling [choice]
 epochs = 100
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=epochs,  # [moco-v2] 100 epochs
-                 val_interval=10)                                # [choice] MoCo validates every epoch
+                 val_interval=1)                                 # [moco-v2] validation after every epoch
+# [moco-v2] the record's `top1` is the best validation (main_lincls keeps best_acc1), with its top-5; `top1_last`
+# is always recorded too. Switch: 'last' reports the last epoch's validation.
+report_top1 = 'best'
 param_scheduler = [dict(type='MultiStepLR', milestones=[60, 80], gamma=0.1, by_epoch=True)]  # [moco-v2]
 
 # Random init (--checkpoint random): BN statistics re-estimated on (up to) bn_samples evenly spaced training

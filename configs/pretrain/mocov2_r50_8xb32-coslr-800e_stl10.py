@@ -1,10 +1,14 @@
-# STL-10 pretraining on train+unlabeled (ImageFolder export of stl10_binary, see REPRODUCE.md).
-# Resolution and epochs [pending] in the paper: native 96 px and 800 epochs [choice].
+# STL-10 pretraining on the unlabeled split, 100,000 images [paper] (shared/paper/LeOCLR.md section 4; ImageFolder
+# stl10/unlabeled/0/*.png, contracts.md section 5.1). Resolution and epochs [pending] in the paper: native 96 px
+# and 800 epochs [choice].
 _base_ = ['./_base_/mocov2_r50_in1k.py']
 dataset_name = 'stl10'
 data_root = 'data/stl10'
 epochs = 800
-train_dataloader = dict(dataset=dict(data_root=data_root, split='train+unlabeled', size=96))
+# Switch: 'train+unlabeled' (105,000 images: the 5,000 labelled training images too, labels unused) is the other
+# common STL-10 pretraining set; the linear probe's training images are then also seen in pretraining.
+pretrain_split = 'unlabeled'
+train_dataloader = dict(dataset=dict(data_root=data_root, split=pretrain_split, size=96))
 train_cfg = dict(max_epochs=epochs)
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=epochs, by_epoch=True, begin=0, end=epochs)]
 custom_hooks = [dict(type='KNNMonitorHook', data_root=data_root, bank_split='train', query_split='test',

@@ -17,12 +17,11 @@ _desc = dict(arch='r50', eval_dataset='coco', protocol='mask-rcnn-r50-c4-1x')
 
 rows = [
     dict(row='leoclr-r50-800e', method='leoclr', pretrain_dataset='in1k', pretrain_epochs=800, **_desc,
-         paper=dict(pretrain=_pre.format('leoclr'), downstream=_det), smoke=None),
+         paper=dict(pretrain=_pre.format('leoclr'), downstream=_det)),
     dict(row='mocov2-r50-800e', method='mocov2', pretrain_dataset='in1k', pretrain_epochs=800, **_desc,
-         paper=dict(pretrain=_pre.format('mocov2'), downstream=_det), smoke=None),
+         paper=dict(pretrain=_pre.format('mocov2'), downstream=_det)),
     dict(row='supervised-r50', method='supervised', pretrain_dataset='in1k', pretrain_epochs=None, **_desc,
-         paper=dict(pretrain=None, checkpoint='{data_root}/checkpoints/resnet50_supervised.pth', downstream=_det),
-         smoke=None),
+         paper=dict(pretrain=None, checkpoint='{data_root}/checkpoints/resnet50_supervised.pth', downstream=_det)),
     dict(row='random-r50', method='random', pretrain_dataset=None, pretrain_epochs=0, **_desc,
-         paper=dict(pretrain=None, downstream=_det), smoke=None),
+         paper=dict(pretrain=None, downstream=_det)),
 ]

@@ -7,29 +7,19 @@ stage = 'segmentation'
 note = ('Suite extension (not seen in the paper): FCN with a torchvision-style dilated ResNet-50 (not mmseg\'s '
         'ResNetV1c deep stem, which a MoCo/LeOCLR checkpoint cannot fill), 20k iterations, batch 16, SGD lr 0.01, '
         'poly schedule, MMSegmentation 1.x. No published MoCo-v2 number for this protocol is used as a '
-        'reference (mmselfsup\'s 67.55 mIoU is its own run of its own checkpoint). Smoke rows: FCN R18-D8 on '
-        '128-px scenes masks.')
+        'reference (mmselfsup\'s 67.55 mIoU is its own run of its own checkpoint).')
 
 _pre = 'configs/pretrain/{}_r50_8xb32-coslr-800e_in1k.py'
 _seg = 'configs/segmentation/fcn_r50-d8_20k_voc12aug-512x512.py'
-_smoke_pre = 'configs/pretrain/smoke/{}_r18_1xb64-200it_scenes64.py'
-_smoke_seg = 'configs/segmentation/smoke/fcn_r18-d8_scenes128.py'
-_smoke_desc = dict(arch='r18', pretrain_dataset='scenes', pretrain_epochs='200it', eval_dataset='scenes',
-                   protocol='fcn-r18-d8')
 _desc = dict(arch='r50', eval_dataset='voc12aug', protocol='fcn-r50-d8-20k')
 
 rows = [
     dict(row='leoclr-r50-800e', method='leoclr', pretrain_dataset='in1k', pretrain_epochs=800, **_desc,
-         paper=dict(pretrain=_pre.format('leoclr'), downstream=_seg),
-         smoke=dict(pretrain=_smoke_pre.format('leoclr'), downstream=_smoke_seg, **_smoke_desc)),
+         paper=dict(pretrain=_pre.format('leoclr'), downstream=_seg)),
     dict(row='mocov2-r50-800e', method='mocov2', pretrain_dataset='in1k', pretrain_epochs=800, **_desc,
-         paper=dict(pretrain=_pre.format('mocov2'), downstream=_seg),
-         smoke=dict(pretrain=_smoke_pre.format('mocov2'), downstream=_smoke_seg, **_smoke_desc)),
+         paper=dict(pretrain=_pre.format('mocov2'), downstream=_seg)),
     dict(row='supervised-r50', method='supervised', pretrain_dataset='in1k', pretrain_epochs=None, **_desc,
-         paper=dict(pretrain=None, checkpoint='{data_root}/checkpoints/resnet50_supervised.pth', downstream=_seg),
-         smoke=None),
+         paper=dict(pretrain=None, checkpoint='{data_root}/checkpoints/resnet50_supervised.pth', downstream=_seg)),
     dict(row='random-r50', method='random', pretrain_dataset=None, pretrain_epochs=0, **_desc,
-         paper=dict(pretrain=None, downstream=_seg),
-         smoke=dict(pretrain=None, downstream=_smoke_seg,
-                    **dict(_smoke_desc, pretrain_dataset=None, pretrain_epochs=0))),
+         paper=dict(pretrain=None, downstream=_seg)),
 ]

@@ -1,14 +1,8 @@
-# Transfer, linear evaluation on flowers102 [choice]: the ImageNet linear protocol (MoCo hyperparameters, inherited)
-# on frozen features without augmentation (as in Kornblith et al. 2019 / SimCLR linear transfer), so the trunk
-# runs once per image (feature cache). The paper's transfer protocol is [pending].
-_base_ = ['../linear/linear_r50_8xb32-steplr-100e_in1k.py']
-stage = 'transfer'
+# Transfer, linear probe on flowers102: Kornblith et al. 2019's logistic-regression probe on frozen features
+# (configs/transfer/_base_/logistic_probe.py; `python -m downstream.linear`).
+# Oxford Flowers-102, 102 classes: the official train 1,020 / val 1,020 / test 6,149.
+_base_ = ['./_base_/logistic_probe.py']
 dataset_name = 'flowers102'
-data_root = 'data/flowers102'
-# Oxford Flowers-102: train = official train + val (2,040), test = official test (6,149)
-# layout: ImageFolder data/flowers102/{train,test}/<class>/<images> (see downstream/datasets.py)
-eval_pipeline = dict(kind='eval', size=224, resize=256)
-train_dataloader = dict(dataset=dict(data_root=data_root, pipeline=dict(eval_pipeline, _delete_=True)))
-val_dataloader = dict(dataset=dict(data_root=data_root, split='test'))
-model = dict(num_classes=102)
-custom_hooks = [dict(type='FrozenBackboneHook', bn_samples=51200, feature_cache=True)]
+data_root = 'data/flowers102'  # ImageFolder data/flowers102/{train,val,test}/<class>/ (python -m downstream.prepare)
+probe = dict(train=dict(data_root=data_root), val=dict(data_root=data_root), test=dict(data_root=data_root),
+             select_by='mean_per_class_acc')  # the benchmark's metric for this dataset

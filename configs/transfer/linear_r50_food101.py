@@ -1,14 +1,8 @@
-# Transfer, linear evaluation on food101 [choice]: the ImageNet linear protocol (MoCo hyperparameters, inherited)
-# on frozen features without augmentation (as in Kornblith et al. 2019 / SimCLR linear transfer), so the trunk
-# runs once per image (feature cache). The paper's transfer protocol is [pending].
-_base_ = ['../linear/linear_r50_8xb32-steplr-100e_in1k.py']
-stage = 'transfer'
+# Transfer, linear probe on food101: Kornblith et al. 2019's logistic-regression probe on frozen features
+# (configs/transfer/_base_/logistic_probe.py; `python -m downstream.linear`).
+# Food-101, 101 classes: the official train 75,750 (10 % of each class held out as val, seed 0) /
+# test 25,250.
+_base_ = ['./_base_/logistic_probe.py']
 dataset_name = 'food101'
-data_root = 'data/food101'
-# Food-101: train (75,750), test (25,250)
-# layout: ImageFolder data/food101/{train,test}/<class>/<images> (see downstream/datasets.py)
-eval_pipeline = dict(kind='eval', size=224, resize=256)
-train_dataloader = dict(dataset=dict(data_root=data_root, pipeline=dict(eval_pipeline, _delete_=True)))
-val_dataloader = dict(dataset=dict(data_root=data_root, split='test'))
-model = dict(num_classes=101)
-custom_hooks = [dict(type='FrozenBackboneHook', bn_samples=51200, feature_cache=True)]
+data_root = 'data/food101'  # ImageFolder data/food101/{train,val,test}/<class>/ (python -m downstream.prepare)
+probe = dict(train=dict(data_root=data_root), val=dict(data_root=data_root), test=dict(data_root=data_root))

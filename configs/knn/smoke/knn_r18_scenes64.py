@@ -14,3 +14,4 @@ test_dataloader = dict(batch_size=250, num_workers=1, pin_memory=False,  # smoke
 test_cfg = dict(bank=dict(data_root=data_root, pipeline=dict(eval_pipeline, _delete_=True), max_samples=2000),
                 bn_samples=1024,        # smoke: random-init BN statistics from 1,024 bank images
                 batch_size=250, num_workers=1)
+test_evaluator = dict(k=20, temperature=0.1)  # smoke: the pretraining monitor's k and T, so the numbers compare

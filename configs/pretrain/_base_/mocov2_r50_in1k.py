@@ -26,6 +26,7 @@ model = dict(
 augment = dict(                      # [moco-v2] aug+ (photometric part)
     color_jitter=(0.4, 0.4, 0.4, 0.1), color_jitter_p=0.8, grayscale_p=0.2,
     blur_sigma=(0.1, 2.0), blur_p=0.5, flip_p=0.5)
+protocol_batch = 256                 # [moco-v2] global batch; a run at another is refused (--allow-batch-mismatch)
 train_dataloader = dict(
     batch_size=32,                   # per GPU; 8 GPUs = 256 [moco-v2]
     num_workers=8,

@@ -5,6 +5,7 @@ profile = 'smoke'
 dataset_name = 'scenes'
 data_root = 'data/scenes-64'
 iters = 200
+protocol_batch = None   # smoke: no batch guard (one CPU process at batch 64, lr scaled to it)
 
 model = dict(
     arch='resnet18',        # smoke: R18 instead of R50 (CPU minutes)
