@@ -47,7 +47,8 @@ from downstream.datasets import FeatureDataset, collate_batched
 from pretrain.checkpoints import (FEATURE_DIMS, BackboneLoadError, load_backbone, read_backbone_state_dict,
                                   sidecar_path)
 from suite.plain_checkpoint import PlainCheckpointHook  # noqa: F401  (registers the hook the configs name)
-from suite.records import (RunRecorder, add_common_args, config_sha256, new_record, parse_rows,
+from suite.launch import init_distributed, rank_zero_decides, wrap_for_device
+from suite.records import (RunRecorder, add_common_args, batch_fields, config_sha256, new_record, parse_rows,
                            prepare_run_dir)
 
 METHODS = ("leoclr", "mocov2", "random", "supervised", "external")
@@ -494,14 +495,12 @@ def load_config(args, entry: str):
     return cfg, seed, stage, checkpoint
 
 
-def _main_process(launcher: str) -> bool:
-    return launcher == "none" or int(os.environ.get("RANK", "0")) == 0
-
-
 def run_stage(argv=None, entry: str = "linear") -> int:
     """The linear / fine-tune CLI (``entry`` only names the program and checks the config's protocol)."""
     args = parse_args(argv, entry)
+    rank, world_size = init_distributed(args.launcher)
     cfg, seed, stage, checkpoint = load_config(args, entry)
+    wrap_for_device(cfg)
     frozen = bool(cfg.model.get("frozen", True))
     if (entry == "knn") != (stage == "knn"):
         raise SystemExit(f"{args.config}: stage {stage!r} does not run with python -m downstream.{entry}")
@@ -518,11 +517,12 @@ def run_stage(argv=None, entry: str = "linear") -> int:
         inputs["subset"] = subset
     cfg_hash = config_sha256(cfg)
     work_dir = Path(cfg.work_dir)
-    main_process = _main_process(args.launcher)
-    if args.force and not main_process:
-        state = "fresh"  # rank 0 moves the old run aside; the other ranks follow it
-    else:
-        state = prepare_run_dir(work_dir, cfg_hash, inputs, args.force)
+    main_process = rank == 0
+    # the batch guard (contracts.md §7) for what trains; kNN and the probe have no training batch
+    batch = batch_fields(cfg, world_size, args.allow_batch_mismatch) if entry != "knn" and not cfg.get("probe") \
+        else {}
+    # rank 0 alone decides (and with --force moves the old directory aside); every rank then follows it
+    state = rank_zero_decides(prepare_run_dir, work_dir, cfg_hash, inputs, args.force)
     if state == "skip":
         print(f"{work_dir}: finished run with the same config and inputs; skipped (--force reruns it)")
         return 0
@@ -540,7 +540,7 @@ def run_stage(argv=None, entry: str = "linear") -> int:
         raise SystemExit(f"{args.config}: a `probe` config (logistic regression on frozen features) runs with "
                          "python -m downstream.linear")
     protocol = ("knn" if entry == "knn" else "logistic-probe" if probe else "linear" if frozen else "finetune")
-    record.update(protocol=protocol, backbone=report, notes=[])
+    record.update(protocol=protocol, backbone=report, notes=[], **batch)
     if probe:
         with RunRecorder(work_dir, record, main_process) as recorder:
             record = run_probe(cfg, recorder, seed)

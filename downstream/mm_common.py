@@ -35,8 +35,9 @@ import numpy as np
 import torch
 
 from pretrain.checkpoints import BackboneLoadError, LoadReport, load_backbone, read_backbone_state_dict
-from suite.records import (RunRecorder, add_common_args, config_sha256, new_record, parse_rows,
-                           prepare_run_dir)
+from suite.launch import init_distributed, rank_zero_decides, wrap_for_device
+from suite.records import (RunRecorder, add_common_args, batch_fields, config_sha256, dataset_input, new_record,
+                           parse_rows, prepare_run_dir)
 
 INIT_FILE = "init_backbone.pth"
 VERIFY_FILE = "load_verification.json"
@@ -526,7 +527,9 @@ def load_config(task: Task, args):
 def run(task: Task, argv=None, doc: str = "") -> int:
     args = parse_args(task, argv, doc)
     task.register()
+    _, world_size = init_distributed(args.launcher)
     cfg, seed = load_config(task, args)
+    wrap_for_device(cfg)
     from mmengine.dist import is_main_process
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
@@ -547,12 +550,10 @@ def run(task: Task, argv=None, doc: str = "") -> int:
     work_dir = Path(args.work_dir or os.path.join("runs", cfg.profile, task.stage, run_id))
     dataset_roots = [ds.get("data_root") for _, ds in iter_datasets(cfg, ("train",))]
     inputs = {"checkpoint": {"path": resolved.source, "sha256": resolved.sha256},
-              "dataset": {"path": dataset_roots[0] if dataset_roots else None, "sha256": None}}
-    rank = int(os.environ.get("RANK", "0"))
-    if rank == 0 or not args.force:
-        state = prepare_run_dir(work_dir, cfg_hash, inputs, force=args.force and rank == 0)
-    else:
-        state = "fresh"
+              "dataset": dataset_input(dataset_roots[0]) if dataset_roots else {"path": None, "sha256": None}}
+    batch = batch_fields(cfg, world_size, args.allow_batch_mismatch)  # contracts.md §7
+    # rank 0 alone decides (and with --force moves the old directory aside); every rank then follows it
+    state = rank_zero_decides(prepare_run_dir, work_dir, cfg_hash, inputs, args.force)
     if state == "skip":
         print(f"{work_dir}: finished run with the same config and input hashes; skipped (--force reruns it)")
         return 0
@@ -579,6 +580,7 @@ def run(task: Task, argv=None, doc: str = "") -> int:
                         seed=seed, method=resolved.method, inputs=inputs, rows=parse_rows(args.rows))
     record["config_sha256"] = cfg_hash  # the hash before the run-dir-specific init path was wired in
     record["load_report"] = resolved.report.to_dict()
+    record.update(batch)
     with RunRecorder(work_dir, record, main_process=is_main_process()) as recorder:
         runner.train()
         if metrics_hook.metrics is None:  # e.g. resumed after the last checkpoint but before the final val

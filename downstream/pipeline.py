@@ -93,6 +93,12 @@ def with_launcher(command: list[str], gpus: int, slurm: bool) -> list[str]:
     return launch_prefix(command[0], gpus, slurm) + command[1:] + launcher
 
 
+def run_command(run, args, python: str) -> list[str]:
+    """The command line of one run as the pipeline launches it (and `--dry-run` prints it)."""
+    command = with_launcher(run.command(args.data_root, python=python), args.gpus, args.slurm)
+    return command + (["--allow-batch-mismatch"] if args.allow_batch_mismatch else [])
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", choices=PROFILES, default="smoke")
@@ -134,7 +140,7 @@ def main(argv=None) -> int:
             print(f"[data] {line}")
         runs = the_plan.pretrain_runs + the_plan.downstream_runs
         for index, run in enumerate(runs, 1):
-            command = with_launcher(run.command(args.data_root, python="python"), args.gpus, args.slurm)
+            command = run_command(run, args, python="python")
             print(f"[{index}/{len(runs)}] {run.stage:12} ~{run.estimate or '?'}  {shlex.join(command)}")
         for table, row, why in the_plan.skipped_rows:
             print(f"[not run] {table}:{row} ({why})")
@@ -167,8 +173,7 @@ def main(argv=None) -> int:
         if forced and read_record(run.work_dir) is not None:
             aside = move_aside(run.work_dir)  # here, in one process, rather than racing between ranks
             why = f"--force: old run moved to {aside}"
-        command = with_launcher(run.command(args.data_root, python=sys.executable), args.gpus, args.slurm)
-        command += ["--allow-batch-mismatch"] if args.allow_batch_mismatch else []
+        command = run_command(run, args, python=sys.executable)
         log = logs / f"{run.run_id}.log"
         print(f"{head}: running ({why}; log {log})", flush=True)
         start = time.time()

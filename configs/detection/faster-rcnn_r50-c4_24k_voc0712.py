@@ -103,6 +103,7 @@ optim_wrapper = dict(
     # detectron2's SOLVER.WEIGHT_DECAY_NORM = 0 (MoCo's configs inherit it): no weight decay on the norm layers'
     # weight and bias (backbone BN, res5 BN, the extra res5 norm); other biases keep it (WEIGHT_DECAY_BIAS = wd)
     paramwise_cfg=dict(norm_decay_mult=0.0))
+protocol_batch = 16                  # [moco-v2] IMS_PER_BATCH; another is refused (--allow-batch-mismatch)
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),

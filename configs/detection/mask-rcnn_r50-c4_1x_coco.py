@@ -61,6 +61,7 @@ param_scheduler = [
 ]
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=0.0001),
                      paramwise_cfg=dict(norm_decay_mult=0.0))  # detectron2 SOLVER.WEIGHT_DECAY_NORM = 0 (see VOC)
+protocol_batch = 16                  # [moco-v2] IMS_PER_BATCH; another is refused (--allow-batch-mismatch)
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),

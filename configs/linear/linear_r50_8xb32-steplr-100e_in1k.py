@@ -19,6 +19,7 @@ model = dict(
 
 train_pipeline = dict(kind='train', size=224, scale=(0.08, 1.0), flip=True)  # [moco-v2] RandomResizedCrop 224 + flip
 eval_pipeline = dict(kind='eval', size=224, resize=256)                       # [moco-v2] resize 256, centre crop 224
+protocol_batch = 256                 # [moco-v2] global batch; another is refused (--allow-batch-mismatch)
 train_dataloader = dict(
     batch_size=32,                   # per GPU; 8 GPUs = 256 [moco-v2]
     num_workers=8, persistent_workers=True, pin_memory=True, drop_last=False,

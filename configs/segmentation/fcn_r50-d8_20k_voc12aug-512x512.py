@@ -33,6 +33,7 @@ model = dict(
         style='pytorch',
         init_cfg=None))  # filled by the runner
 
+protocol_batch = 16  # [choice] mmseg's 4 x 4; another is refused (--allow-batch-mismatch)
 train_dataloader = dict(batch_size=4)  # per GPU: 4 x 4 = 16; one GPU: 16
 default_hooks = dict(checkpoint=dict(by_epoch=False, interval=2000, max_keep_ckpts=2, save_last=True))
 randomness = dict(seed=0, deterministic=False)

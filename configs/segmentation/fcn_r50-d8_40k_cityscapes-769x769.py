@@ -24,6 +24,7 @@ model = dict(
         style='pytorch',
         init_cfg=None))
 
+protocol_batch = 8   # [choice] mmseg's 4 x 2; another is refused (--allow-batch-mismatch)
 train_dataloader = dict(batch_size=2)  # per GPU: 4 x 2 = 8
 default_hooks = dict(checkpoint=dict(by_epoch=False, interval=4000, max_keep_ckpts=2, save_last=True))
 randomness = dict(seed=0, deterministic=False)

@@ -26,8 +26,8 @@ paper = {
     # pretraining, small datasets (105 k STL-10 images at 96 px; 50 k CIFAR-10 images at 32 px, stride-1 stem)
     'configs/pretrain/mocov2_r50_8xb32-coslr-800e_stl10.py': round(800 * _moco_per_epoch * 105 / 1281 * 0.18),
     'configs/pretrain/leoclr_r50_8xb32-coslr-800e_stl10.py': round(800 * _moco_per_epoch * 105 / 1281 * 0.18 * _leo),
-    'configs/pretrain/mocov2_r50-cifar_8xb32-coslr-800e_cifar10.py': round(800 * _moco_per_epoch * 50 / 1281 * 0.33),
-    'configs/pretrain/leoclr_r50-cifar_8xb32-coslr-800e_cifar10.py':
+    'configs/pretrain/mocov2_r50-cifar_8xb64-coslr-800e_cifar10.py': round(800 * _moco_per_epoch * 50 / 1281 * 0.33),
+    'configs/pretrain/leoclr_r50-cifar_8xb64-coslr-800e_cifar10.py':
         round(800 * _moco_per_epoch * 50 / 1281 * 0.33 * _leo),
     # linear evaluation: one frozen forward per image per epoch (1 of 4 units) plus loading, which dominates
     'configs/linear/linear_r50_8xb32-steplr-100e_in1k.py': 60,

@@ -6,6 +6,7 @@ profile = 'smoke'
 dataset_name = 'scenes'
 data_root = 'data/scenes-64'
 
+protocol_batch = None                # smoke: no batch guard
 model = dict(arch='resnet18',        # smoke: the R18 of the smoke pretraining
              num_classes=12)         # scenes: 12 classes
 # smoke: train features with the eval view (no augmentation) so that the frozen trunk runs once per image

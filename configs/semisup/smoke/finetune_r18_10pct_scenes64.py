@@ -6,6 +6,7 @@ profile = 'smoke'
 dataset_name = 'scenes'
 data_root = 'data/scenes-64'
 
+protocol_batch = None                # smoke: no batch guard
 model = dict(arch='resnet18',        # smoke: the R18 of the smoke pretraining
              num_classes=12)
 train_pipeline = dict(kind='train', size=64, scale=(0.08, 1.0), flip=True)  # smoke: 64 px images

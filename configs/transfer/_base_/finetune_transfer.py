@@ -19,6 +19,7 @@ model = dict(
                            mean=(123.675, 116.28, 103.53), std=(58.395, 57.12, 57.375)))
 train_pipeline = dict(kind='train', size=224, scale=(0.08, 1.0), flip=True)  # [choice] Inception crop 224 + flip
 eval_pipeline = dict(kind='eval', size=224, resize=256)                       # [choice] resize 256, centre crop 224
+protocol_batch = 256                 # [choice] global batch; another is refused (--allow-batch-mismatch)
 train_dataloader = dict(
     batch_size=32,                   # per GPU; 8 GPUs = 256 [choice]
     num_workers=8, persistent_workers=True, pin_memory=True, drop_last=False,

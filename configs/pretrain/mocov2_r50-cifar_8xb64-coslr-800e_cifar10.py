@@ -1,7 +1,6 @@
 # Paper profile: MoCo-v2 pretraining on CIFAR-10 (50,000 training images, 32 px) with the CIFAR-10 recipe of MoCo's
 # demo ([moco-cifar], configs/pretrain/cifar10/_base_/), on ResNet-50 [choice: the paper's CIFAR backbone is
-# pending] with the small-image stem, 800 epochs [choice]. 8 GPUs x 64 = the recipe's batch 512 (the file name's
-# "8xb32" predates the recipe; kept because configs/tables name this file). Data and views resident on each GPU.
+# pending] with the small-image stem, 800 epochs [choice]. 8 GPUs x 64 = the recipe's batch 512. Data and views resident on each GPU.
 _base_ = ['./cifar10/_base_/mocov2_r18-cifar_cifar10.py']
 profile = 'paper'
 data_device = 'cuda'

@@ -1,5 +1,5 @@
 # Paper profile: LeOCLR on CIFAR-10. The MoCo-v2 config plus LeOCLR's method change, the same as in
 # configs/pretrain/_base_/leoclr_r50_in1k.py (views and loss, nothing else).
-_base_ = ['./mocov2_r50-cifar_8xb32-coslr-800e_cifar10.py']
+_base_ = ['./mocov2_r50-cifar_8xb64-coslr-800e_cifar10.py']
 model = dict(type='LeOCLR', enqueue='both')
 train_dataloader = dict(dataset=dict(views=['original', 'crop', 'crop'], original_mode='resize'))
