@@ -33,7 +33,7 @@ from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 from torchvision import transforms as T
 
-from suite.cifar import SafeUnpickler
+from suite.cifar import SafeUnpickler, load_cifar10
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 IMAGEFOLDER_HINT = ("expected ImageFolder layout <data_root>/<split>/<class>/<image files>, e.g. "
@@ -245,8 +245,10 @@ CIFAR_FILES = {
 
 @DATASETS.register_module()
 class CifarDataset(_LabelledImages):
-    """CIFAR-10 / CIFAR-100 read from the python pickles (``data_root`` = the extracted folder,
-    e.g. ``data/cifar-10-batches-py``). ``split``: ``train`` (50,000) or ``test`` (10,000)."""
+    """CIFAR-10 / CIFAR-100. CIFAR-10 through `suite.cifar.load_cifar10` (its cache, the python pickles, an
+    ImageFolder or the JPEG tarball, in ``data_root`` or its parent); CIFAR-100 from the python pickles
+    (``data_root`` = the extracted folder, e.g. ``data/cifar-100-python``). ``split``: ``train`` (50,000) or
+    ``test`` (10,000)."""
 
     def __init__(self, data_root, split="train", variant="cifar10", pipeline=None, seed=0):
         super().__init__(pipeline, seed)
@@ -256,6 +258,14 @@ class CifarDataset(_LabelledImages):
         if split not in splits:
             raise ValueError(f"{variant} split {split!r}: expected 'train' or 'test'")
         root = Path(data_root)
+        self.data_root, self.split = str(root), split
+        if variant == "cifar10":  # every copy suite.cifar reads (cache, pickles, ImageFolder, the JPEG tarball)
+            try:
+                arrays = load_cifar10(root)[split]
+            except FileNotFoundError as err:
+                raise DatasetNotFound(str(err)) from err
+            self.array, self.labels, self.classes = arrays.images, arrays.labels.tolist(), list(arrays.classes)
+            return
         paths = [root / name for name in splits[split]]
         absent = [str(p) for p in paths if not p.is_file()]
         if absent:

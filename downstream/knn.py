@@ -52,10 +52,16 @@ class KNNTestLoop(BaseLoop):
     """Test loop: (BN re-estimation for random init,) bank features, query features, `KNNAccuracy`.
 
     ``bank``: dataset config of the bank; ``bn_samples``: images used to re-estimate a random-init trunk's BN
-    statistics (evenly spaced over the bank; None = all); ``batch_size`` / ``num_workers`` for bank passes."""
+    statistics (evenly spaced over the bank; None = all); ``random_bn``: 'reestimate' (contracts.md §2) or
+    'untouched' (the freshly initialised running statistics, mean 0 / var 1: the other random-init reference
+    line the CIFAR-10 table reports); ``batch_size`` / ``num_workers`` for bank passes."""
 
-    def __init__(self, runner, dataloader, evaluator, bank, bn_samples=None, batch_size=256, num_workers=0):
+    def __init__(self, runner, dataloader, evaluator, bank, bn_samples=None, random_bn="reestimate", batch_size=256,
+                 num_workers=0):
         super().__init__(runner, dataloader)
+        if random_bn not in ("reestimate", "untouched"):
+            raise ValueError(f"test_cfg.random_bn={random_bn!r}: expected 'reestimate' or 'untouched'")
+        self.random_bn = random_bn
         self.evaluator = runner.build_evaluator(evaluator)
         self.bank_dataset = DATASETS.build(bank)
         self.bn_samples, self.batch_size, self.num_workers = bn_samples, batch_size, num_workers
@@ -68,7 +74,9 @@ class KNNTestLoop(BaseLoop):
         runner.call_hook("before_test_epoch")
         model = unwrap(runner.model)
         model.eval()
-        if model.is_random_init:
+        if model.is_random_init and self.random_bn == "untouched":
+            self.bn_policy = "random init: BN running statistics left as initialised (mean 0, variance 1)"
+        elif model.is_random_init:
             n = recalibrate_bn(model.backbone, model.data_preprocessor, self.bank_dataset, self.batch_size,
                                self.bn_samples, self.num_workers, runner.logger)
             self.bn_policy = (f"random init: BN running statistics re-estimated on the bank (training) split "

@@ -23,26 +23,57 @@ import time
 from pathlib import Path
 
 from downstream import report
-from downstream.tables import PROFILES, TableError, plan
+from downstream.tables import PROFILES, STAGES, TableError, plan
 from suite.records import config_file_sha256, move_aside, read_record, sha256_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_CONFIG = "configs/data/{profile}.py"
-GENERATED_DATA_PROFILES = ("smoke", "tiny")   # their datasets are rendered by pretrain.datasets.scenes
+# Profiles whose data the pipeline makes before any run: rendered scenes, or CIFAR-10 decoded into its cache. The
+# paper profile reads datasets prepared with `python -m downstream.prepare` (REPRODUCE.md).
+DATA_PROFILES = ("smoke", "tiny", "cifar10", "cifar10-gpu")
 
 
-def generate_data(profile: str, data_root: str, dry_run: bool) -> list[str]:
-    """Render the generated datasets named in configs/data/<profile>.py (the generator skips a folder that already
-    holds the same parameters). A profile on generated data without that file is an error naming it."""
+def _run_quietly(command: list[str], what: str) -> None:
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{what} failed:\n{(result.stderr or result.stdout)[-2000:]}")
+    print("    " + (result.stdout.strip().splitlines() or ["done"])[-1], flush=True)
+
+
+def cifar10_command(spec: dict, data_root: str, download: bool) -> list[str] | None:
+    """`python -m suite.cifar ROOT [--source FILE] [--download]`, or None when the cache is there already."""
+    from suite.cifar import CACHE_NAME
+    root = Path(data_root) / spec["folder"]
+    if (root / CACHE_NAME).is_file():
+        return None
+    command = [sys.executable, "-m", "suite.cifar", str(root)]
+    source = next((REPO_ROOT / c for c in spec.get("candidates", []) if (REPO_ROOT / c).is_file()), None)
+    if source is not None and not any((root / name).exists() for name in ("cifar-10-batches-py", "train")):
+        command += ["--source", str(source)]
+    return command + (["--download"] if download else [])
+
+
+def generate_data(profile: str, data_root: str, dry_run: bool, download: bool = False) -> list[str]:
+    """Make the data named in configs/data/<profile>.py: render the scenes (the generator skips a folder that
+    already holds the same parameters) or decode CIFAR-10 into its cache. A profile that needs data made and has
+    no data config is an error naming the file."""
     path = REPO_ROOT / DATA_CONFIG.format(profile=profile)
-    if profile not in GENERATED_DATA_PROFILES:
+    if profile not in DATA_PROFILES:
         return []
     if not path.exists():
-        raise SystemExit(f"error: the {profile} profile runs on generated data, but its data config {path} is "
-                         f"missing (it names the datasets to render; see configs/data/)")
+        raise SystemExit(f"error: the {profile} profile needs its data made before it runs, but its data config "
+                         f"{path} is missing (it names the datasets; see configs/data/)")
     from mmengine.config import Config
+    data_cfg = Config.fromfile(str(path))
     lines = []
-    for spec in Config.fromfile(str(path)).get("scenes", []):
+    if data_cfg.get("cifar10"):
+        command = cifar10_command(data_cfg.cifar10, data_root, download)
+        if command:
+            lines.append(shlex.join(command))
+            if not dry_run:
+                print(f"[data] {data_cfg.cifar10['folder']} (CIFAR-10, decoded once into its cache)", flush=True)
+                _run_quietly(command, f"preparing {Path(data_root) / data_cfg.cifar10['folder']}")
+    for spec in data_cfg.get("scenes", []):
         out = Path(data_root) / spec["name"]
         command = [sys.executable, "-m", "pretrain.datasets.scenes", "--out", str(out), "--seed", str(spec["seed"]),
                    "--size", str(spec["size"]), "--image-size", str(spec["image_size"]),
@@ -50,10 +81,7 @@ def generate_data(profile: str, data_root: str, dry_run: bool) -> list[str]:
         lines.append(shlex.join(command))
         if not dry_run:
             print(f"[data] {spec['name']}", flush=True)
-            result = subprocess.run(command, capture_output=True, text=True)
-            if result.returncode != 0:
-                raise SystemExit(f"generating {out} failed:\n{result.stderr[-2000:]}")
-            print("    " + (result.stdout.strip().splitlines() or ["done"])[-1], flush=True)
+            _run_quietly(command, f"generating {out}")
     return lines
 
 
@@ -93,10 +121,33 @@ def with_launcher(command: list[str], gpus: int, slurm: bool) -> list[str]:
     return launch_prefix(command[0], gpus, slurm) + command[1:] + launcher
 
 
+def parse_gpus(text: str) -> dict:
+    """`--gpus 8` (every stage) or `--gpus pretrain=8,detection=8,segmentation=4` (per stage, others 1) →
+    {stage: n} with a default under None."""
+    if "=" not in text:
+        return {None: _positive(text, "--gpus")}
+    gpus = {None: 1}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        stage, _, n = item.partition("=")
+        if stage not in STAGES:
+            raise SystemExit(f"--gpus {text!r}: unknown stage {stage!r} (stages: {', '.join(STAGES)})")
+        gpus[stage] = _positive(n, f"--gpus {stage}")
+    return gpus
+
+
+def _positive(text: str, what: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise SystemExit(f"{what}: expected a positive number of GPUs, got {text!r}")
+    return int(text)
+
+
 def run_command(run, args, python: str) -> list[str]:
-    """The command line of one run as the pipeline launches it (and `--dry-run` prints it)."""
-    command = with_launcher(run.command(args.data_root, python=python), args.gpus, args.slurm)
-    return command + (["--allow-batch-mismatch"] if args.allow_batch_mismatch else [])
+    """The command line of one run as the pipeline launches it (and `--dry-run` prints it): its stage's GPU
+    count and launcher, then the flags passed through to every run."""
+    gpus = args.gpus.get(run.stage, args.gpus[None])
+    command = with_launcher(run.command(args.data_root, python=python), gpus, args.slurm)
+    command += ["--allow-batch-mismatch"] if args.allow_batch_mismatch else []
+    return command + (["--cfg-options", *args.cfg_options] if args.cfg_options else [])
 
 
 def main(argv=None) -> int:
@@ -112,9 +163,17 @@ def main(argv=None) -> int:
     parser.add_argument("--force", action="store_true",
                         help="rerun the selected tables' finished downstream runs (old dirs moved aside, never deleted)")
     parser.add_argument("--force-pretrain", action="store_true", help="with --force: rerun pretraining runs too")
-    parser.add_argument("--gpus", type=int, default=1, help="GPUs per run (torchrun when > 1)")
+    parser.add_argument("--gpus", type=parse_gpus, default={None: 1},
+                        help="GPUs per run (torchrun when > 1): N for every stage, or per stage, e.g. "
+                             "pretrain=8,detection=8,segmentation=4 (the others 1): each table at its protocol's "
+                             "batch in one command")
+    parser.add_argument("--cfg-options", nargs="+", default=[], metavar="KEY=VALUE",
+                        help="passed to every run (e.g. train_dataloader.num_workers=4); the runners then decide "
+                             "skip/resume/refuse from the resolved config's hash")
     parser.add_argument("--slurm", action="store_true", help="launch each run through srun (--launcher slurm)")
     parser.add_argument("--keep-going", action="store_true", help="after a failed run, go on with the others")
+    parser.add_argument("--download", action="store_true",
+                        help="cifar10 profiles: fetch CIFAR-10 through torchvision when no copy is found")
     parser.add_argument("--allow-batch-mismatch", action="store_true",
                         help="passed to every run: run paper configs at a global batch other than their protocol's "
                              "(recorded, and flagged in the report)")
@@ -132,7 +191,7 @@ def main(argv=None) -> int:
         return 2
 
     print(f"== {args.profile} profile, seeds {args.seeds}, tables: {', '.join(the_plan.tables)}")
-    data_lines = generate_data(args.profile, args.data_root, args.dry_run)
+    data_lines = generate_data(args.profile, args.data_root, args.dry_run, args.download)
     if args.dry_run:
         print(f"{len(the_plan.pretrain_runs)} pretraining runs, {len(the_plan.downstream_runs)} downstream runs"
 )
@@ -162,6 +221,9 @@ def main(argv=None) -> int:
             continue
         checkpoint = run.checkpoint_arg(args.data_root) if hasattr(run, "checkpoint_arg") else None
         state, why = run_state(run, checkpoint)
+        if args.cfg_options and state in ("skip", "stale"):
+            # the file hashes cannot see the options: the runner compares the resolved config's hash
+            state, why = "run", "--cfg-options given: the runner checks its finished record"
         forced = args.force and (run.stage != "pretrain" or args.force_pretrain)
         if state == "skip" and not forced:
             print(f"{head}: skipped ({why})")

@@ -60,14 +60,20 @@ STATUS_LABELS = {"paper": "", "moco-v2": " (MoCo-v2)", "derived": " (derived)"}
 
 
 # ------------------------------------------------------------------------------------------------- records
-def load_records(runs_dir, profile: str, warnings: list | None = None) -> list[dict]:
-    """Finished records under `<runs_dir>/<profile>/<stage>/<run_id>/record.json` (moved-aside `.old-` runs
-    skipped). Each gets `_path` (the record file) and `_dir` (its run directory)."""
+# contracts.md §1 (v4): long studies whose finished records (and curves) are committed under
+# results/<profile>/records/, so that the table can be rebuilt from the repository alone.
+ARCHIVED_PROFILES = ("cifar10", "cifar10-gpu")
+
+
+def load_records(runs_dir, profile: str, warnings: list | None = None, base=None) -> list[dict]:
+    """Finished records under `<runs_dir>/<profile>/<stage>/<run_id>/record.json` (or `base/<stage>/<run_id>/`;
+    moved-aside `.old-` / `.failed-` runs skipped). Each gets `_path` (the record file) and `_dir` (its run
+    directory)."""
     warnings = warnings if warnings is not None else []
-    base = Path(runs_dir) / profile
+    base = Path(base) if base is not None else Path(runs_dir) / profile
     records = []
     for path in sorted(base.glob("*/*/record.json")):
-        if ".old-" in path.parent.name:
+        if ".old-" in path.parent.name or ".failed-" in path.parent.name:
             continue
         try:
             record = json.loads(path.read_text())
@@ -373,8 +379,20 @@ def read_curves(record: dict) -> list[dict]:
     return read_csv(path)
 
 
-def curves_figure(pretrain_records: list[dict], profile: str, fig_dir: Path) -> Path | None:
-    """Pretraining loss and kNN top-1 vs step (and pos/neg similarity where logged), LeOCLR vs MoCo-v2."""
+def random_knn_lines(results: list[TableResult]) -> dict:
+    """{label: kNN top-1} of the random-init kNN rows (the reference lines of the kNN curves)."""
+    out = {}
+    for result in results:
+        for line in result.lines:
+            if line["method"] == "random" and line["metric"] == "knn_top1" and _float(line["ours"]) is not None:
+                out[f"random init ({line['row']})"] = _float(line["ours"])
+    return out
+
+
+def curves_figure(pretrain_records: list[dict], profile: str, fig_dir: Path, references: dict | None = None
+                  ) -> Path | None:
+    """Pretraining loss vs step, kNN top-1 vs epoch with the random-init references as horizontal lines, and
+    pos/neg similarity where logged; LeOCLR vs MoCo-v2, one line per run."""
     series = [(r, read_curves(r)) for r in sorted(pretrain_records, key=lambda r: r.get("run_id", ""))]
     series = [(r, c) for r, c in series if c]
     if not series:
@@ -393,18 +411,23 @@ def curves_figure(pretrain_records: list[dict], profile: str, fig_dir: Path) -> 
         style = styles[per_method[method] % len(styles)]
         label = f"{METHOD_LABELS.get(method, method)} {record.get('run_id', '')}"
 
-        def xy(column):
-            pts = [(_float(r.get("step")), _float(r.get(column))) for r in rows]
+        def xy(column, x="step"):
+            pts = [(_float(r.get(x)), _float(r.get(column))) for r in rows]
             pts = [(x, y) for x, y in pts if x is not None and y is not None]
             return [x for x, _ in pts], [y for _, y in pts]
 
         axes[0][0].plot(*xy("loss"), color=color, linestyle=style, linewidth=1, label=label)
-        axes[0][1].plot(*xy("knn_top1"), color=color, linestyle=style, marker="o", markersize=3, label=label)
+        axes[0][1].plot(*xy("knn_top1", x="epoch"), color=color, linestyle=style, marker="o", markersize=3,
+                        label=label)
         if has_sim:
             axes[0][2].plot(*xy("pos_sim"), color=color, linestyle=style, linewidth=1)
             axes[0][2].plot(*xy("neg_sim"), color=color, linestyle=style, linewidth=1, alpha=0.4)
     axes[0][0].set(xlabel="step", ylabel="loss", title="pretraining loss (LeOCLR: sum of two InfoNCE terms)")
-    axes[0][1].set(xlabel="step", ylabel="kNN top-1 (%)", title="kNN monitor")
+    for i, (name, value) in enumerate(sorted((references or {}).items())):
+        axes[0][1].axhline(value, color="dimgray", linestyle=[":", "--", "-."][i % 3], linewidth=1,
+                           label=f"{name}: {value:.1f}")
+    axes[0][1].set(xlabel="epoch", ylabel="kNN top-1 (%)", title="kNN monitor")
+    axes[0][1].legend(fontsize=6)
     if has_sim:
         axes[0][2].set(xlabel="step", ylabel="cosine", title="positive (solid) / negative (faint) similarity")
     axes[0][0].legend(fontsize=6)
@@ -611,6 +634,22 @@ def leoclr_vs_mocov2(results: list[TableResult]) -> list[str]:
     return lines + [""]
 
 
+def archive_records(records: list[dict], archive: Path, profile: str, warnings: list) -> list[dict]:
+    """Copy each finished record (and its curves CSV) to `archive/<stage>/<run_id>/`, then return the records of
+    the archive: the runs here plus every run committed earlier (the study accumulates over sessions). A run
+    present in both is taken from here."""
+    import shutil
+
+    for record in records:
+        target = archive / record.get("stage", "unknown") / record.get("run_id", Path(record["_dir"]).name)
+        target.mkdir(parents=True, exist_ok=True)
+        clean = {k: v for k, v in record.items() if not k.startswith("_")}
+        (target / "record.json").write_text(json.dumps(clean, indent=2, sort_keys=True, default=str) + "\n")
+        if record.get("curves") and (Path(record["_dir"]) / record["curves"]).is_file():
+            shutil.copyfile(Path(record["_dir"]) / record["curves"], target / Path(record["curves"]).name)
+    return load_records(None, profile, warnings, base=archive)
+
+
 def _max_seeds(lines: list[dict]) -> int:
     return max((int(line["n_seeds"]) for line in lines if str(line.get("n_seeds") or "").isdigit()), default=0)
 
@@ -648,6 +687,8 @@ def write_report(profile: str, runs_dir="runs", out="results", *, only=None, all
     provenance.setdefault("tables", {})
 
     records = load_records(runs_dir, profile, warnings)
+    if profile in ARCHIVED_PROFILES:
+        records = archive_records(records, out_dir / "records", profile, warnings)
     by_row = index_records(records, tables, warnings)
     seeds_path = out_dir / "seeds.csv"
     committed_seeds = read_csv(seeds_path) if seeds_path.exists() else []
@@ -692,7 +733,7 @@ def write_report(profile: str, runs_dir="runs", out="results", *, only=None, all
             path = table_figure(result, profile, fig_dir)
             if path:
                 fig_paths[result.table.name] = path
-        path = curves_figure(pretrain_records, profile, fig_dir)
+        path = curves_figure(pretrain_records, profile, fig_dir, random_knn_lines(results))
         if path or (fig_dir / "pretrain_curves.png").exists():
             fig_paths["pretrain_curves"] = path or fig_dir / "pretrain_curves.png"
     provenance["profile"] = profile

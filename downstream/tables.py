@@ -34,7 +34,7 @@ REFERENCE_DIR = REPO_ROOT / "results" / "reference"
 ESTIMATES_FILE = TABLES_DIR / "_estimates.py"
 
 TABLE_IDS = ("in1k_linear", "in1k_semisup", "transfer", "voc_det", "small_datasets", "coco_det", "voc_seg",
-             "scenes")
+             "scenes", "cifar10")
 # The suite's own tables (contracts.md §3): no reference CSV and no paper rows; the paper tables run only in the
 # paper profile (in smoke they are rendered empty, each row saying "paper profile only").
 SUITE_TABLES = ("scenes", "cifar10")
@@ -52,7 +52,9 @@ REFERENCE_STATUSES = ("paper", "moco-v2", "derived", "pending")
 # contracts.md §3: "the ≥ 3-seed repeat covers pretraining, kNN and linear evaluation"; other stages use seeds[0].
 REPEAT_STAGES = ("knn", "linear")
 # contracts.md §1: which methods each profile's own table covers.
-COVERAGE = {("scenes", "smoke"): ("leoclr", "mocov2", "random"), ("scenes", "tiny"): ("leoclr", "mocov2", "random")}
+COVERAGE = {("scenes", "smoke"): ("leoclr", "mocov2", "random"), ("scenes", "tiny"): ("leoclr", "mocov2", "random"),
+            ("cifar10", "cifar10"): ("leoclr", "mocov2", "random"),
+            ("cifar10", "cifar10-gpu"): ("leoclr", "mocov2", "random")}
 PAPER_ONLY_TABLES = tuple(t for t in TABLE_IDS if t not in SUITE_TABLES)
 DEFAULT_DATA_ROOT = "data"
 _SPEC_KEYS = ("pretrain", "downstream", "checkpoint", "runner")

@@ -74,3 +74,21 @@ def test_a_changed_config_is_not_skipped(smoke_knn):
     record.write_text(json.dumps(data))
     current, why = pipeline.is_current(the_plan.pretrain_runs[0], None)
     assert not current and "config changed" in why
+
+
+def test_gpus_per_stage_and_cfg_options_reach_every_run():
+    out = subprocess.run([sys.executable, "-m", "downstream.pipeline", "--profile", "paper", "--dry-run",
+                          "--data-root", "/datasets", "--gpus", "pretrain=8,detection=8,segmentation=4",
+                          "--cfg-options", "train_dataloader.num_workers=4", "--allow-batch-mismatch"],
+                         cwd=REPO, capture_output=True, text=True, check=True).stdout
+    commands = [line for line in out.splitlines() if line.startswith("[") and "python" in line]
+    assert commands
+    for line in commands:
+        stage = line.split("]", 1)[1].split()[0]
+        nproc = {"pretrain": 8, "detection": 8, "segmentation": 4}.get(stage)
+        assert (f"--nproc_per_node={nproc}" in line) == (nproc is not None), line
+        assert ("--launcher pytorch" in line) == (nproc is not None), line
+        assert line.endswith("--allow-batch-mismatch --cfg-options train_dataloader.num_workers=4"), line
+    bad = subprocess.run([sys.executable, "-m", "downstream.pipeline", "--dry-run", "--gpus", "pretrian=8"],
+                         cwd=REPO, capture_output=True, text=True)
+    assert bad.returncode != 0 and "unknown stage 'pretrian'" in bad.stderr

@@ -57,3 +57,23 @@ smoke = {
     'configs/detection/smoke/faster-rcnn_r18-fpn_scenes128.py': 4,
     'configs/segmentation/smoke/fcn_r18-d8_scenes128.py': 4,
 }
+
+# cifar10 (CPU-minutes, 2 cores; measured by the CIFAR-10 issue's helper on a loaded machine): MoCo-v2 229 img/s and
+# LeOCLR 187 img/s with the batched views at 32 px (standard stem), plus the full-bank kNN monitor every epoch
+# (60,000 images at ~650 img/s ≈ 1.5 min). Estimates for the 20-epoch starting point; the sweep will replace them.
+cifar10 = {
+    'configs/pretrain/cifar10/mocov2_r18_1xb256-coslr-20e_cifar10.py': round(20 * (50000 / 229 / 60 + 1.5)),
+    'configs/pretrain/cifar10/leoclr_r18_1xb256-coslr-20e_cifar10.py': round(20 * (50000 / 187 / 60 + 1.5)),
+    'configs/knn/cifar10/knn_r18_cifar10.py': 2,
+    'configs/knn/cifar10/knn_r18_cifar10_bnraw.py': 2,
+    'configs/linear/cifar10/probe_r18_cifar10.py': 5,
+}
+# cifar10-gpu (GPU-minutes): each pretraining run is capped at 2 minutes of training (plus kNN and start-up)
+cifar10_gpu_unit = 'GPU-min'
+cifar10_gpu = {
+    'configs/pretrain/cifar10/mocov2_r18-cifar_1xb512-2min_cifar10.py': 4,
+    'configs/pretrain/cifar10/leoclr_r18-cifar_1xb512-2min_cifar10.py': 4,
+    'configs/knn/cifar10/knn_r18-cifar_cifar10.py': 0.5,
+    'configs/knn/cifar10/knn_r18-cifar_cifar10_bnraw.py': 0.5,
+    'configs/linear/cifar10/probe_r18-cifar_cifar10.py': 2,
+}

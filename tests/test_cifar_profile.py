@@ -1,0 +1,78 @@
+"""The cifar10 profiles wired into the pipeline and the report (issue 12): the plan, the data step, records archived
+under results/<profile>/records/ and the table rebuilt from them, the kNN curves with the random-init lines."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from downstream import pipeline, report
+from downstream.tables import load_tables, plan
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_the_cifar10_dry_run_lists_every_row_of_its_table():
+    out = subprocess.run([sys.executable, "-m", "downstream.pipeline", "--profile", "cifar10", "--dry-run",
+                          "--data-root", "/nonexistent"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    for row in ("leoclr-knn", "mocov2-knn", "leoclr-linear", "mocov2-linear", "random-knn", "random-linear",
+                "random-bnraw-knn"):
+        assert f"cifar10:{row}" in out
+    assert "[data] " in out and "-m suite.cifar /nonexistent/cifar10" in out
+    gpu = plan("cifar10-gpu")
+    assert {run.config for run in gpu.pretrain_runs} == {
+        f"configs/pretrain/cifar10/{m}_r18-cifar_1xb512-2min_cifar10.py" for m in ("leoclr", "mocov2")}
+
+
+def test_the_data_step_uses_the_shared_tarball_or_says_what_to_put_where(tmp_path, monkeypatch):
+    spec = {"folder": "cifar10", "candidates": ["shared/cifar10-jpeg.tar.gz"]}
+    monkeypatch.setattr(pipeline, "REPO_ROOT", tmp_path)
+    assert pipeline.cifar10_command(spec, str(tmp_path / "d"), download=False) == [
+        sys.executable, "-m", "suite.cifar", str(tmp_path / "d" / "cifar10")]   # suite.cifar then explains
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "cifar10-jpeg.tar.gz").write_bytes(b"")
+    assert pipeline.cifar10_command(spec, str(tmp_path / "d"), download=True)[-3:] == [
+        "--source", str(tmp_path / "shared" / "cifar10-jpeg.tar.gz"), "--download"]
+    (tmp_path / "d" / "cifar10").mkdir(parents=True)
+    (tmp_path / "d" / "cifar10" / "cifar10-uint8.npz").write_bytes(b"")
+    assert pipeline.cifar10_command(spec, str(tmp_path / "d"), download=False) is None  # cached: nothing to do
+
+
+def _record(runs, stage, run_id, seed, method, row, metrics, curves=None):
+    run_dir = runs / "cifar10" / stage / run_id
+    run_dir.mkdir(parents=True)
+    record = {"schema": 1, "stage": stage, "profile": "cifar10", "run_id": run_id, "seed": seed, "method": method,
+              "metrics": metrics, "rows": [{"table": "cifar10", "row": row}] if row else [], "status": "finished",
+              "wall_s": 60.0, "git_commit": "abc", "finished": "2026-01-01T00:00:00+00:00", "curves": curves}
+    (run_dir / "record.json").write_text(json.dumps(record))
+    return run_dir
+
+
+def test_records_are_archived_and_the_table_rebuilds_from_the_archive(tmp_path):
+    runs, out = tmp_path / "runs", tmp_path / "results"
+    tables = load_tables(check_files=False)
+    for seed, (leo, moco) in enumerate([(41.0, 39.0), (42.5, 40.0), (41.5, 39.8)]):
+        _record(runs, "knn", f"knn--leo-s{seed}", seed, "leoclr", "leoclr-knn", {"knn_top1": leo})
+        _record(runs, "knn", f"knn--moco-s{seed}", seed, "mocov2", "mocov2-knn", {"knn_top1": moco})
+    _record(runs, "knn", "knn--random-s0", 0, "random", "random-knn", {"knn_top1": 33.0})
+    _record(runs, "knn", "knn--random-bnraw-s0", 0, "random", "random-bnraw-knn", {"knn_top1": 37.0})
+    for method in ("leoclr", "mocov2"):
+        run_dir = _record(runs, "pretrain", f"{method}-s0", 0, method, None, {"knn_top1": 40.0}, "curves.csv")
+        (run_dir / "curves.csv").write_text("step,epoch,loss,lr,knn_top1,pos_sim,neg_sim\n"
+                                            "195,1,8.1,0.03,35.0,,\n390,2,7.9,0.03,38.0,,\n")
+    report.write_report("cifar10", runs, out, tables=tables)
+    archived = sorted(p.relative_to(out / "cifar10" / "records").as_posix()
+                      for p in (out / "cifar10" / "records").rglob("*.*"))
+    assert "knn/knn--leo-s2/record.json" in archived and "pretrain/leoclr-s0/curves.csv" in archived
+    first = (out / "cifar10" / "cifar10.csv").read_text()
+
+    # a later session without the runs/ of this one rebuilds the same table from the committed records
+    rebuilt = report.write_report("cifar10", tmp_path / "empty-runs", out, tables=tables)
+    assert (out / "cifar10" / "cifar10.csv").read_text() == first and rebuilt[0].source == "fresh"
+    readme = (out / "cifar10" / "README.md").read_text()
+    knn = next(l for l in readme.splitlines() if "`leoclr-knn`" in l and "| knn_top1 |" in l)
+    assert "| 3 | +2.07 |" in knn and knn.rstrip().endswith("| LeOCLR ahead |")
+    assert (out / "cifar10" / "figures" / "pretrain_curves.png").stat().st_size > 1000
+    assert report.random_knn_lines(rebuilt) == {"random init (random-knn)": 33.0,
+                                                "random init (random-bnraw-knn)": 37.0}
