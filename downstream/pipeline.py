@@ -85,6 +85,29 @@ def generate_data(profile: str, data_root: str, dry_run: bool, download: bool = 
     return lines
 
 
+def run_diagnostics(profile: str, data_root: str, runs_dir: str, dry_run: bool) -> list[str]:
+    """The data config's `diagnostics` (no training, seconds): the crop-overlap measurement of the paper's premise,
+    into `<runs-dir>/<profile>/diagnostic/` (skipped when finished with the same settings)."""
+    path = REPO_ROOT / DATA_CONFIG.format(profile=profile)
+    if profile not in DATA_PROFILES or not path.exists():
+        return []
+    from mmengine.config import Config
+    lines = []
+    for spec in Config.fromfile(str(path)).get("diagnostics", []):
+        if spec["type"] != "crop_overlap":
+            raise SystemExit(f"{path}: unknown diagnostic type {spec['type']!r} (known: crop_overlap)")
+        images = Path(data_root) / spec["dataset"]
+        out = Path(runs_dir) / profile / "diagnostic" / f"crop_overlap-{spec['dataset']}-{spec['split']}"
+        command = [sys.executable, "-m", "pretrain.crop_overlap", "--coco",
+                   str(images / "annotations" / f"instances_{spec['split']}.json"), "--images", str(images),
+                   "--profile", profile, "--out", str(out)]
+        lines.append(shlex.join(command))
+        if not dry_run:
+            print(f"[diagnostic] crop overlap on {spec['dataset']} ({spec['split']})", flush=True)
+            _run_quietly(command, f"the crop-overlap diagnostic on {images}")
+    return lines
+
+
 def run_state(run, checkpoint: str | None) -> tuple[str, str]:
     """('run' | 'skip' | 'stale', why). Stale: finished, but from another config or input checkpoint (e.g. its
     pretraining was redone); it is kept and reported, and only `--force` replaces it."""
@@ -192,6 +215,7 @@ def main(argv=None) -> int:
 
     print(f"== {args.profile} profile, seeds {args.seeds}, tables: {', '.join(the_plan.tables)}")
     data_lines = generate_data(args.profile, args.data_root, args.dry_run, args.download)
+    data_lines += run_diagnostics(args.profile, args.data_root, args.runs_dir, args.dry_run)
     if args.dry_run:
         print(f"{len(the_plan.pretrain_runs)} pretraining runs, {len(the_plan.downstream_runs)} downstream runs"
 )

@@ -532,8 +532,44 @@ def _hours(seconds: float) -> str:
     return f"{seconds / 60:.1f} min" if seconds < 3600 else f"{seconds / 3600:.2f} h"
 
 
+def diagnostics_section(records: list[dict], out_dir: Path, figures: bool) -> list[str]:
+    """The crop-overlap diagnostic (`pretrain.crop_overlap`, stage `diagnostic`): how often a positive pair shares
+    no object, per method and per bin of the image's largest-object area; its figure copied beside the tables."""
+    import shutil
+
+    out = []
+    for record in sorted((r for r in records if r.get("stage") == "diagnostic"), key=lambda r: r["run_id"]):
+        csv_path = Path(record["_dir"]) / (record.get("outputs") or {}).get("csv", "crop_overlap.csv")
+        if not csv_path.is_file():
+            continue
+        rows = read_csv(csv_path)
+        bins = list(dict.fromkeys(r["bin"] for r in rows))
+        settings = record.get("settings") or {}
+        out += [f"## The paper's premise, measured: positive pairs that share no object (`{record['run_id']}`)", "",
+                f"{record.get('images')} images of `{record['inputs']['annotations']['path']}`, "
+                f"{settings.get('pairs')} pairs per image, crop scale {tuple(settings.get('crop_scale', ()))}; a "
+                f"region holds an object when ≥ {100 * float(settings.get('hold', 0.2)):.0f} % of its "
+                f"{'mask' if settings.get('masks') else 'box'} lies inside. MoCo-v2 pairs two crops, LeOCLR the "
+                "original image with a crop. No training involved (`python -m pretrain.crop_overlap`).", "",
+                "| method | " + " | ".join(f"largest object {b}" for b in bins) + " |",
+                "|---|" + "---|" * len(bins)]
+        for method in dict.fromkeys(r["method"] for r in rows):
+            cells = {r["bin"]: r for r in rows if r["method"] == method}
+            out.append(f"| {METHOD_LABELS.get(method, method)} | " + " | ".join(
+                f"{cells[b]['no_shared_object_pct']} % ({cells[b]['images']} images)" if b in cells and
+                cells[b]["no_shared_object_pct"] != "" else "—" for b in bins) + " |")
+        figure = Path(record["_dir"]) / (record.get("outputs") or {}).get("figure", "crop_overlap.png")
+        if figures and figure.is_file():
+            target = out_dir / "figures" / f"{record['run_id']}.png"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(figure, target)
+            out += ["", f"![crop overlap](figures/{target.name})"]
+        out.append("")
+    return out
+
+
 def render_readme(profile: str, results: list[TableResult], pretrain_records: list[dict], provenance: dict,
-                  figures: dict, warnings: list[str], generated: str) -> str:
+                  figures: dict, warnings: list[str], generated: str, extra: list[str] = ()) -> str:
     out = [f"# Results: profile `{profile}`", ""]
     if profile in DISCLAIMERS:
         out += [f"> {DISCLAIMERS[profile]}", ""]
@@ -571,6 +607,7 @@ def render_readme(profile: str, results: list[TableResult], pretrain_records: li
                     "", "runs: " + (", ".join(f"`{x}`" for x in entry.get("run_ids", [])) or "—"), "",
                     "</details>", ""]
     out += leoclr_vs_mocov2(results)
+    out += list(extra)
     out += ["## Pretraining runs", ""]
     if pretrain_records:
         out += ["| run | method | seed | iterations | epochs | global batch | kNN top-1 | wall time | commit |",
@@ -739,8 +776,9 @@ def write_report(profile: str, runs_dir="runs", out="results", *, only=None, all
     provenance["profile"] = profile
     out_dir.mkdir(parents=True, exist_ok=True)
     prov_path.write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
+    extra = diagnostics_section(records, out_dir, figures)
     (out_dir / "README.md").write_text(render_readme(profile, results, pretrain_records, provenance, fig_paths,
-                                                     warnings, generated))
+                                                     warnings, generated, extra))
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     return results

@@ -192,10 +192,12 @@ def main(argv=None) -> int:
     parser.add_argument("--boxes-only", action="store_true", help="ignore masks, use boxes")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--profile", default="smoke")
+    parser.add_argument("--force", action="store_true", help="rerun a finished measurement (moved aside, not deleted)")
     parser.add_argument("--out", help="output folder (default runs/<profile>/diagnostic/crop_overlap-<dataset>-<json stem>-s<seed>)")
     args = parser.parse_args(argv)
 
-    from suite.records import SCHEMA, git_commit, hardware, now, sha256_file, sha256_text, write_record
+    from suite.records import (SCHEMA, git_commit, hardware, now, prepare_run_dir, sha256_file, sha256_text,
+                               write_record)
     coco, images = Path(args.coco), Path(args.images)
     if not coco.is_file():
         raise SystemExit(f"--coco {coco}: no such file")
@@ -204,9 +206,15 @@ def main(argv=None) -> int:
     dataset = coco.parent.parent.name if coco.parent.name == "annotations" else coco.parent.name
     run_id = f"crop_overlap-{dataset}-{coco.stem}-s{args.seed}"
     out = Path(args.out or Path("runs") / args.profile / "diagnostic" / run_id)
-    out.mkdir(parents=True, exist_ok=True)
     settings = {"crop_scale": list(args.crop_scale), "crop_ratio": list(DEFAULT_RATIO), "pairs": args.pairs,
                 "hold": args.hold, "original_mode": args.original_mode, "masks": not args.boxes_only}
+    inputs = {"annotations": {"path": str(coco), "sha256": sha256_file(coco)},
+              "images": {"path": str(images), "sha256": None}}
+    # a finished measurement is skipped, or refused when made from other settings or annotations (--force)
+    if prepare_run_dir(out, sha256_text(json.dumps(settings, sort_keys=True)), inputs, args.force) == "skip":
+        print(f"{out}: finished with the same settings and annotations; skipped (--force reruns it)")
+        return 0
+    out.mkdir(parents=True, exist_ok=True)
     started, t0 = now(), time.time()
     items = list(read_coco(coco, use_masks=not args.boxes_only))
     missing = [name for _, name, _ in items[:20] if not (images / name).is_file()]
@@ -221,8 +229,7 @@ def main(argv=None) -> int:
         "schema": SCHEMA, "stage": "diagnostic", "profile": args.profile, "run_id": run_id,
         "config": None, "config_sha256": sha256_text(json.dumps(settings, sort_keys=True)), "settings": settings,
         "git_commit": git_commit(), "seed": args.seed,
-        "inputs": {"annotations": {"path": str(coco), "sha256": sha256_file(coco)},
-                   "images": {"path": str(images), "sha256": None}},
+        "inputs": inputs,
         "method": None,  # both methods' views are measured; metrics are keyed by method
         "metrics": metrics, "images": len(items), "images_without_objects": result["images_without_objects"],
         "rows": [], "curves": None, "outputs": {"csv": "crop_overlap.csv", "figure": "crop_overlap.png"},

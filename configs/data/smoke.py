@@ -9,3 +9,6 @@ scenes = [
     # transfer: another seed and the other colour/texture palette (same 12 class ids), 800 train + 200 val
     dict(name='scenes_transfer-64', seed=1, size=1000, image_size=64, variant='transfer'),
 ]
+# The paper's premise, measured before any training (pretrain/crop_overlap.py, seconds): how often a positive pair
+# of MoCo-v2 (crop, crop) and of LeOCLR (original, crop) shares no object, on the 800 training scenes at 128 px.
+diagnostics = [dict(type='crop_overlap', dataset='scenes-128', split='train')]

@@ -6,3 +6,5 @@ scenes = [
     dict(name='scenes-tiny64', seed=0, size=60, image_size=64),             # detection, segmentation
     dict(name='scenes_transfer-tiny32', seed=1, size=60, image_size=32, variant='transfer'),
 ]
+# the smoke profile's crop-overlap diagnostic, on the tiny scenes
+diagnostics = [dict(type='crop_overlap', dataset='scenes-tiny64', split='train')]
