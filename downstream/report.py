@@ -492,7 +492,7 @@ def render_table(lines: list[dict], profile: str) -> list[str]:
             ls = {l["metric"]: l for l in rows[key]}
             first = rows[key][0]
             epochs = first["pretrain_epochs"]
-            pretraining = (f"{first['pretrain_dataset']} {epochs}{'' if not epochs or epochs.endswith('it') else ' ep'}"
+            pretraining = (f"{first['pretrain_dataset']} {epochs}{' ep' if epochs.isdigit() else ''}"
                            if first["pretrain_dataset"] else ("none" if first["method"] == "random" else ""))
             cells = [f"`{key}`", METHOD_LABELS.get(first["method"], first["method"]), first["arch"],
                      pretraining.strip(), f"{first['eval_dataset']} {first['protocol']}"]

@@ -20,7 +20,7 @@ _down = dict(knn='configs/knn/cifar10/knn_{}_cifar10.py', bnraw='configs/knn/cif
              linear='configs/linear/cifar10/probe_{}_cifar10.py')
 
 
-_epochs = dict(cifar10='20e', cifar10_gpu='2min')
+_epochs = dict(cifar10=20, cifar10_gpu='≤2min')
 
 
 def _runs(method, protocol):
