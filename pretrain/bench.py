@@ -1,18 +1,30 @@
 """Throughput benchmark (not a test): images/s of our MoCo-v2 and LeOCLR training steps against a plain-PyTorch
-reference step of the same networks, and of the full loader + step against the model-only step.
+reference step of the same networks, and of the full loader + step against the model-only step, for both
+pretraining loaders (`pretrain/data.py`): `pil` (views made per image in loader workers) and `device` (workers
+decode to a fixed size, views made batch-wise on the training device).
 
-    python -m pretrain.bench                                   # CPU defaults: R18, 64 px, batch 64
-    python -m pretrain.bench --arch resnet50 --size 224 --batch 128 --device cuda --amp bf16 --channels-last
+    python -m pretrain.bench                                   # CPU defaults: R18, 64 px, batch 64, 1 worker
+    python -m pretrain.bench --arch resnet50 --size 224 --batch 128 --device cuda --amp bf16 --channels-last \
+        --workers 8,16 --json bench.json                       # GPU: synthetic ImageNet-sized JPEGs
 
 "images/s" counts source images (a MoCo-v2 step sees 2 views of each, LeOCLR 3). Printed ratios:
 ours/reference (≈1 means the mmengine plumbing costs nothing), LeOCLR/MoCo-v2 per image (theory ≈ 1/1.25),
-loader+step / model-only (the data pipeline's overhead). Needs no mmcv.
+loader+step / model-only per loader (the data pipeline's overhead; ≥ 0.90 is the target). The loader rates are
+measured in rounds, model-only, pil, device, model-only, pil, device, …, and each ratio is the median over
+rounds of loader+step / the model-only rate of the same round, so a load that drifts during the run (a shared
+machine) biases neither loader. `--json` writes the figures after every measurement (a run stopped by a
+deadline leaves what it measured). Needs no mmcv.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
 import copy
+import functools
+import itertools
+import json
+import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -62,19 +74,25 @@ def autocast(device, dtype):
 
 
 def our_step_fn(method, arch, queue_size, device, channels_last, amp_dtype):
+    """Our model's train_step; its preprocessor makes the views of a device-views batch and passes views through."""
     from mmengine.optim import AmpOptimWrapper, OptimWrapper
 
+    from pretrain.data import DeviceViewsPreprocessor  # noqa: F401  (registers it)
     from pretrain.leoclr import LeOCLR
     from pretrain.mocov2 import MoCoV2
 
     cls = {"mocov2": MoCoV2, "leoclr": LeOCLR}[method]
     # plain BN, as the reference: this compares plumbing, not the BN variant
-    model = cls(arch=arch, queue_size=queue_size, momentum=0.999, bn="plain",
-                channels_last=channels_last).to(device)
+    model = cls(arch=arch, queue_size=queue_size, momentum=0.999, bn="plain", channels_last=channels_last,
+                data_preprocessor=dict(type="DeviceViewsPreprocessor")).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.03, momentum=0.9, weight_decay=1e-4)
     wrapper = AmpOptimWrapper(optimizer=optimizer, dtype=amp_dtype) if amp_dtype else OptimWrapper(optimizer)
     model.train()
-    return lambda views: model.train_step({"inputs": views, "data_samples": None}, wrapper)
+
+    def step(inputs):
+        return model.train_step({"inputs": inputs, "data_samples": None}, wrapper)
+
+    return step
 
 
 def timed(step, batches, device, warmup=2) -> float:
@@ -93,18 +111,53 @@ def timed(step, batches, device, warmup=2) -> float:
     return (time.perf_counter() - start) / n
 
 
-def loader_batches(method, data_root, size, batch, steps, workers):
+def endless_batches(method, loader_kind, data_root, size, decode_size, batch, workers, device):
+    """Batches of the `pil` or `device` loader as pretraining builds them, epoch after epoch, same workers."""
     from torch.utils.data import DataLoader
 
-    from pretrain.data import MultiViewImageFolder
+    from pretrain.data import MultiViewImageFolder, device_views_collate
+
     views = ("crop", "crop") if method == "mocov2" else ("original", "crop", "crop")
-    dataset = MultiViewImageFolder(data_root, "train", views=views, size=size)
+    on_device = loader_kind == "device"
+    dataset = MultiViewImageFolder(data_root, "train", views=views, size=size,
+                                   decode_size=decode_size if on_device else None)
+    # training on the CPU, the workers make the batched views beside the step (device_views_collate)
+    collate = functools.partial(device_views_collate, views_in_workers=torch.device(device).type == "cpu")
     loader = DataLoader(dataset, batch_size=batch, shuffle=True, num_workers=workers, drop_last=True,
-                        persistent_workers=workers > 0, pin_memory=torch.cuda.is_available())
-    for _ in range(steps):
+                        persistent_workers=workers > 0, pin_memory=torch.cuda.is_available(),
+                        collate_fn=collate if on_device else None)
+    while True:
         for batch_data in loader:
             yield batch_data["inputs"]
-            break
+
+
+def rate(step, batches, n_steps, batch, device) -> float:
+    """Images/s over `n_steps` steps (the caller warms up)."""
+    return batch / timed(step, (next(batches) for _ in range(n_steps)), device, warmup=0)
+
+
+def synthetic_jpegs(root: Path, n: int, width: int = 500, height: int = 375, classes: int = 8) -> Path:
+    """An ImageFolder of ImageNet-sized JPEGs (ImageNet's most common size, quality 90) with smooth content and
+    fine noise, so that decoding costs about what a photograph costs."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        folder = root / "train" / f"class{i % classes}"
+        folder.mkdir(parents=True, exist_ok=True)
+        coarse = Image.fromarray(rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)).resize((width, height),
+                                                                                           Image.BICUBIC)
+        pixels = np.asarray(coarse, dtype=np.int16) + rng.integers(-12, 13, (height, width, 3), dtype=np.int16)
+        Image.fromarray(pixels.clip(0, 255).astype(np.uint8)).save(folder / f"{i:06d}.jpg", quality=90)
+    return root
+
+
+def stack() -> dict:
+    info = {"torch": torch.__version__, "cuda": torch.version.cuda, "cpu_count": os.cpu_count()}
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info
 
 
 def main(argv=None):
@@ -112,48 +165,106 @@ def main(argv=None):
     parser.add_argument("--arch", default="resnet18")
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--steps", type=int, default=8, help="timed steps (after 2 warm-up steps)")
+    parser.add_argument("--steps", type=int, default=8, help="timed steps per measurement (after warm-up)")
+    parser.add_argument("--rounds", type=int, default=3, help="model-only / pil / device rounds per worker count")
     parser.add_argument("--queue", type=int, default=4096)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--amp", choices=["bf16", "fp16"])
     parser.add_argument("--channels-last", action="store_true")
-    parser.add_argument("--workers", type=int, default=1, help="loader workers for the loader+step rate")
-    parser.add_argument("--data-root", help="ImageFolder root for loader+step (default: generate scenes)")
+    parser.add_argument("--methods", default="mocov2,leoclr")
+    parser.add_argument("--loaders", default="pil,device", help="loaders to time against model-only")
+    parser.add_argument("--workers", default="1", help="loader worker counts, comma-separated (e.g. 8,16)")
+    parser.add_argument("--decode-size", type=int, help="device loader's stored size (default: the view size "
+                                                        "below 128 px, else size × 8/7: ImageNet's 256 for 224)")
+    parser.add_argument("--data-root", help="ImageFolder root (<root>/train/<class>/…); default: generated scenes "
+                                            "at the view size below 128 px, else synthetic ImageNet-sized JPEGs")
+    parser.add_argument("--images", type=int, default=512, help="images to generate when --data-root is not set")
+    parser.add_argument("--json", help="write the figures here, updated after every measurement")
     args = parser.parse_args(argv)
     amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, None: None}[args.amp]
+    # small views come from images of their own size (the scenes); ImageNet-sized sources are stored at 256 for 224
+    decode_size = args.decode_size or (args.size if args.size < 128 else round(args.size * 8 / 7))
+    methods, loaders = args.methods.split(","), args.loaders.split(",") if args.loaders else []
+    workers = [int(w) for w in args.workers.split(",")]
     torch.manual_seed(0)
-    total = args.steps + 2
     synthetic = [[torch.randint(0, 256, (args.batch, 3, args.size, args.size), dtype=torch.uint8)
-                  for _ in range(3)] for _ in range(total)]
+                  for _ in range(3)] for _ in range(args.steps + 2)]
     tmp = None
-    if args.data_root is None:
-        from pretrain.datasets.scenes import generate
+    if args.data_root is None and loaders:
         tmp = tempfile.TemporaryDirectory()
-        args.data_root = Path(tmp.name) / "scenes"
-        generate(args.data_root, seed=0, size=max(4 * args.batch, 256), image_size=args.size, val_fraction=0.1)
+        if args.size < 128:
+            from pretrain.datasets.scenes import generate
+            args.data_root = Path(tmp.name) / "scenes"
+            generate(args.data_root, seed=0, size=max(args.images, 4 * args.batch), image_size=args.size,
+                     val_fraction=0.1)
+        else:
+            args.data_root = synthetic_jpegs(Path(tmp.name) / "jpeg", max(args.images, 4 * args.batch))
 
-    print(f"bench: {args.arch} {args.size}px batch {args.batch} on {args.device}"
-          f"{' ' + args.amp if args.amp else ''}{' channels_last' if args.channels_last else ''}, torch {torch.__version__}")
-    rates = {}
-    for method, n_keys in (("mocov2", 1), ("leoclr", 2)):
-        n_views = 1 + n_keys
-        ref = timed(reference_step_fn(args.arch, n_keys, args.queue, args.device, args.channels_last, amp_dtype),
-                    [v[:n_views] for v in synthetic], args.device)
-        ours = timed(our_step_fn(method, args.arch, args.queue, args.device, args.channels_last, amp_dtype),
-                     [v[:n_views] for v in synthetic], args.device)
-        full = timed(our_step_fn(method, args.arch, args.queue, args.device, args.channels_last, amp_dtype),
-                     loader_batches(method, args.data_root, args.size, args.batch, total, args.workers), args.device)
-        rates[method] = {"reference": args.batch / ref, "ours": args.batch / ours, "loader+step": args.batch / full}
-    header = f"{'method':8} {'reference img/s':>16} {'ours img/s':>11} {'ours/ref':>9} {'loader+step img/s':>18} {'loader/model':>13}"
-    print(header)
-    for method, r in rates.items():
-        print(f"{method:8} {r['reference']:16.1f} {r['ours']:11.1f} {r['ours'] / r['reference']:9.2f} "
-              f"{r['loader+step']:18.1f} {r['loader+step'] / r['ours']:13.2f}")
-    cost = rates["mocov2"]["ours"] / rates["leoclr"]["ours"]
-    print(f"LeOCLR / MoCo-v2 step cost per image: {cost:.2f} (theory ≈ 1.25: +1 momentum forward)")
+    title = (f"bench: {args.arch} {args.size}px batch {args.batch} on {args.device}"
+             f"{' ' + args.amp if args.amp else ''}{' channels_last' if args.channels_last else ''}, "
+             f"torch {torch.__version__}, device loader stores {decode_size}px")
+    print(title, flush=True)
+    report = {"title": title, "args": vars(args), "stack": stack(), "methods": {}}
+
+    def save():
+        if args.json:
+            Path(args.json).write_text(json.dumps(report, indent=1, default=str))
+
+    for method in methods:
+        n_views = 2 if method == "mocov2" else 3
+        model_batches = [v[:n_views] for v in synthetic]
+        figures = report["methods"].setdefault(method, {"loaders": {}})
+        ref = timed(reference_step_fn(args.arch, n_views - 1, args.queue, args.device, args.channels_last,
+                                      amp_dtype), model_batches, args.device)
+        figures["reference"] = args.batch / ref
+        step = our_step_fn(method, args.arch, args.queue, args.device, args.channels_last, amp_dtype)
+        figures["ours"] = args.batch / timed(step, model_batches, args.device)
+        print(f"{method}: reference {figures['reference']:.1f} img/s, ours {figures['ours']:.1f} img/s "
+              f"(ours/ref {figures['ours'] / figures['reference']:.2f})", flush=True)
+        save()
+        for n_workers in workers:
+            streams = {kind: endless_batches(method, kind, args.data_root, args.size, decode_size, args.batch,
+                                             n_workers, args.device) for kind in loaders}
+            for batches in streams.values():  # worker start-up and the first batches are not timed
+                rate(step, batches, 2, args.batch, args.device)
+            model_only = itertools.cycle(model_batches)
+            rounds = {kind: [] for kind in loaders}
+            for _ in range(args.rounds):
+                model_only_rate = rate(step, model_only, args.steps, args.batch, args.device)
+                for kind, batches in streams.items():
+                    loaded = rate(step, batches, args.steps, args.batch, args.device)
+                    rounds[kind].append((loaded, loaded / model_only_rate))
+                    figures["loaders"][f"{kind}-w{n_workers}"] = _summary(rounds[kind])
+                save()
+            for kind in loaders:
+                summary = figures["loaders"][f"{kind}-w{n_workers}"]
+                print(f"{method}: {kind:6} loader+step, {n_workers} worker(s): {summary['images_per_s']:.1f} img/s, "
+                      f"loader+step / model-only {summary['median_ratio']:.2f} "
+                      f"(rounds {', '.join(f'{r:.2f}' for r in summary['ratios'])})", flush=True)
+            del streams  # ends the workers before the next worker count starts its own
+    _print_table(report, workers, loaders)
+    save()
     if tmp:
         tmp.cleanup()
-    return rates
+    return report
+
+
+def _summary(rounds: list[tuple[float, float]]) -> dict:
+    return {"images_per_s": statistics.median(r for r, _ in rounds), "ratios": [round(q, 3) for _, q in rounds],
+            "median_ratio": statistics.median(q for _, q in rounds)}
+
+
+def _print_table(report, workers, loaders):
+    columns = [f"{kind}-w{w}" for w in workers for kind in loaders]
+    print(f"{'method':8} {'reference':>10} {'ours':>8} {'ours/ref':>9} " +
+          " ".join(f"{c + ' ratio':>15}" for c in columns))
+    for method, f in report["methods"].items():
+        ratios = [f["loaders"].get(c, {}).get("median_ratio") for c in columns]
+        print(f"{method:8} {f['reference']:10.1f} {f['ours']:8.1f} {f['ours'] / f['reference']:9.2f} " +
+              " ".join(f"{r:15.2f}" if r is not None else f"{'-':>15}" for r in ratios))
+    if {"mocov2", "leoclr"} <= set(report["methods"]):
+        cost = report["methods"]["mocov2"]["ours"] / report["methods"]["leoclr"]["ours"]
+        print(f"LeOCLR / MoCo-v2 step cost per image: {cost:.2f} (theory ≈ 1.25: +1 momentum forward)")
 
 
 if __name__ == "__main__":

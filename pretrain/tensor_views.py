@@ -125,20 +125,35 @@ class BatchedViews:
         self.augment.update(augment or {})
 
     @torch.no_grad()
-    def __call__(self, images: torch.Tensor, seeds: Sequence[int]) -> list[torch.Tensor]:
+    def __call__(self, images: torch.Tensor, seeds: Sequence[int], source_sizes=None) -> list[torch.Tensor]:
+        """`source_sizes` (N × 2 heights, widths): the sizes the images had before a loader resized them all to
+        one size (`pretrain.data.MultiViewImageFolder(decode_size=…)`). Crops are then drawn in the source's
+        coordinates, as on the full image, and mapped onto the stored pixels; the `original` view is the source
+        image's, so both keep the source's aspect ratio."""
         if images.dtype != torch.uint8 or images.dim() != 4 or images.shape[1] != 3:
             raise ValueError(f"BatchedViews takes uint8 N×3×H×W images, got {images.dtype} {tuple(images.shape)}")
         n, _, height, width = images.shape
         uniforms = per_sample_uniforms(seeds, UNIFORMS_PER_VIEW * len(self.views)).reshape(n, len(self.views), -1)
         pixels = images.float() / 255
+        to_stored = None
+        if source_sizes is not None:
+            source = np.asarray(source_sizes, dtype=np.float64).reshape(n, 2)
+            to_stored = np.stack([height / source[:, 0], width / source[:, 1]] * 2, axis=1)  # top, left, h, w
         out = []
         for v, kind in enumerate(self.views):
             u = uniforms[:, v]
-            if kind == "crop":
+            if kind == "crop" and to_stored is None:
                 boxes = sample_crop_boxes(u, height, width, self.crop_scale, self.crop_ratio)
                 view = resized_crop(pixels, boxes, self.size)
-            else:
-                view = self.original(pixels)
+            elif kind == "crop":
+                boxes = sample_crop_boxes(u, source[:, 0], source[:, 1], self.crop_scale, self.crop_ratio)
+                view = resized_crop(pixels, boxes * to_stored, self.size)
+            elif to_stored is None or self.original_mode == "resize":
+                view = self.original(pixels)  # the whole source at size×size is the whole stored image's
+            else:  # shorter side to size, centre crop: the source's central square
+                side = source.min(axis=1)
+                boxes = np.stack([(source[:, 0] - side) / 2, (source[:, 1] - side) / 2, side, side], axis=1)
+                view = resized_crop(pixels, boxes * to_stored, self.size)
             view = self.photometric(view, torch.as_tensor(u, dtype=torch.float32, device=images.device))
             out.append((view * 255).round_().clamp_(0, 255).to(torch.uint8))
         return out

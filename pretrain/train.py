@@ -74,10 +74,12 @@ def main(argv=None) -> int:
     from mmengine.dist import is_main_process
     from mmengine.runner import Runner
 
+    from pretrain.data import check_loader_config
     from pretrain.export import ExportMetaHook, export_checkpoint, export_meta
 
     _, world_size = init_distributed(args.launcher)
     cfg, seed, run_id = load_config(args)
+    check_loader_config(cfg)
     batch = batch_fields(cfg, world_size, args.allow_batch_mismatch)
     wrap_for_device(cfg)
     work_dir = Path(cfg.work_dir)

@@ -4,18 +4,21 @@
 machine without a GPU mmengine's `pytorch` launcher cannot start (it calls `torch.cuda.set_device`), so the
 process group is initialised here with gloo from torchrun's environment, before the Runner exists (mmengine then
 sees an initialised group and keeps it), and the model is wrapped in DDP with `device_ids=None`, which is what a
-CPU module needs (mmengine always passes `[LOCAL_RANK]`). Nothing of mmengine is patched.
+CPU module needs (mmengine always passes `[LOCAL_RANK]`); SyncBN layers (e.g. a detection config's) become
+per-process BN there, since SyncBN runs on GPUs only. Nothing of mmengine is patched.
 
     init_distributed(launcher)      -> (rank, world_size); call first thing in a runner's main
-    wrap_for_device(cfg)            -> sets cfg.model_wrapper_cfg for CPU DDP (no-op on GPUs and single process)
+    wrap_for_device(cfg)            -> sets cfg.model_wrapper_cfg for CPU DDP (no-op on GPUs and without a launcher)
     rank_zero_decides(fn, *args)    -> fn(*args) on rank 0, its result broadcast to every rank, behind a barrier
 """
 from __future__ import annotations
 
+import logging
 import os
 
 import torch
 import torch.distributed as dist
+from torch import nn
 
 
 def init_distributed(launcher: str) -> tuple[int, int]:
@@ -47,8 +50,10 @@ def is_distributed() -> bool:
 
 
 def wrap_for_device(cfg) -> None:
-    """Several CPU processes: DDP without device ids (gloo all-reduces the gradients)."""
-    if is_distributed() and not torch.cuda.is_available() and cfg.get("model_wrapper_cfg") is None:
+    """CPU processes under a launcher: DDP without device ids (gloo all-reduces the gradients). Also for one
+    process (`torchrun --nproc_per_node 1`): mmengine wraps whenever a process group exists."""
+    group = dist.is_available() and dist.is_initialized()
+    if group and not torch.cuda.is_available() and cfg.get("model_wrapper_cfg") is None:
         cfg.model_wrapper_cfg = dict(type="CPUDistributedDataParallel", broadcast_buffers=False,
                                      find_unused_parameters=cfg.get("find_unused_parameters", False))
 
@@ -82,9 +87,18 @@ def _register_wrapper():
     @MODEL_WRAPPERS.register_module()
     class CPUDistributedDataParallel(MMDistributedDataParallel):
         """MMDistributedDataParallel for CPU modules: mmengine passes `device_ids=[LOCAL_RANK]`, which DDP rejects
-        for a module on the CPU."""
+        for a module on the CPU. SyncBatchNorm only runs on GPUs (DDP refuses a CPU module holding one: "SyncBatchNorm
+        layers only work with GPU modules"), so its layers become per-process BatchNorm here, as mmengine already
+        does for a single process (`revert_sync_batchnorm`); the statistics are then those of each process's batch."""
 
         def __init__(self, module, device_ids=None, **kwargs):
+            from mmengine.logging import print_log
+            from mmengine.model import revert_sync_batchnorm
+
+            if any(isinstance(m, nn.SyncBatchNorm) for m in module.modules()):
+                print_log("CPU processes (gloo): SyncBatchNorm layers reverted to per-process BatchNorm "
+                          "(SyncBN needs GPUs)", logger="current", level=logging.WARNING)
+                module = revert_sync_batchnorm(module)
             super().__init__(module=module, device_ids=None, **kwargs)
 
 

@@ -230,6 +230,23 @@ def dataset_input(data_root: str | os.PathLike) -> dict:
     return {"path": str(data_root), "sha256": None}
 
 
+# A process that dies of these was interrupted, not wrong: Ctrl-C, or a peer rank lost under torchrun (its
+# collectives then fail on this rank before torchrun's SIGTERM arrives).
+_PEER_LOST = ("Connection closed by peer", "Connection reset by peer", "Broken pipe")
+
+
+def _interrupted(exc: BaseException) -> bool:
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    try:
+        from torch.distributed import DistNetworkError
+        if isinstance(exc, DistNetworkError):
+            return True
+    except ImportError:
+        pass
+    return isinstance(exc, RuntimeError) and any(text in str(exc) for text in _PEER_LOST)
+
+
 class RunRecorder:
     """Writes `record.json` as `running` on start, `failed` (with the error) if the body raises, and
     `finished` via `finish(...)`. Wall time accumulates over resumed attempts. Only the main process writes."""
@@ -259,6 +276,8 @@ class RunRecorder:
         return self.record
 
     def __exit__(self, exc_type, exc, tb):
+        if exc is not None and _interrupted(exc):
+            return False  # the record stays `running`: rerunning the command resumes from the last checkpoint
         if exc is not None and self.main_process:
             self.record.update(status="failed", error=f"{exc_type.__name__}: {exc}", finished=now(),
                                wall_s=self._wall())

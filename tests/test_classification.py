@@ -268,8 +268,10 @@ def test_subset_lists_are_deterministic_and_stratified(data_root, tmp_path):
 def test_missing_datasets_name_the_path(tmp_path):
     with pytest.raises(DatasetNotFound, match=str(tmp_path / "flowers102" / "train")):
         ClsImageFolder(tmp_path / "flowers102", "train")
-    with pytest.raises(DatasetNotFound, match="data_batch_1"):
+    with pytest.raises(DatasetNotFound, match=f"CIFAR-10 not found in {tmp_path / 'cifar-10-batches-py'}.*Put one of"):
         CifarDataset(tmp_path / "cifar-10-batches-py", "train")
+    with pytest.raises(DatasetNotFound, match=str(tmp_path / "cifar-100-python" / "train")):
+        CifarDataset(tmp_path / "cifar-100-python", "train", variant="cifar100")
     with pytest.raises(DatasetNotFound, match=str(tmp_path / "stl10_binary" / "test_X.bin")):
         STL10Dataset(tmp_path / "stl10_binary", "test")
     with pytest.raises(DatasetNotFound, match="subset list not found"):
@@ -295,10 +297,12 @@ def test_cifar_and_stl10_readers(tmp_path):
     assert len(train) == 5 and train.labels == [0, 1, 2, 3, 4]
     assert np.array_equal(np.asarray(train.image(2)), images[2])
     assert train[1]["inputs"].shape == (3, 32, 32) and train[1]["data_samples"] == 1
-    (folder / "test_batch").write_bytes(pickle.dumps({b"data": np.zeros((1, 3072), np.uint8),
-                                                      b"labels": [0], b"x": shutil.rmtree}))
+    evil = tmp_path / "evil" / "cifar-10-batches-py"  # a fresh copy (the first read cached the good one)
+    shutil.copytree(folder, evil, ignore=shutil.ignore_patterns("*.npz"))
+    (evil / "test_batch").write_bytes(pickle.dumps({b"data": np.zeros((1, 3072), np.uint8),
+                                                    b"labels": [0], b"x": shutil.rmtree}))
     with pytest.raises(pickle.UnpicklingError, match="refusing"):
-        CifarDataset(folder, "test")
+        CifarDataset(evil, "test")
 
     stl = tmp_path / "stl10_binary"
     stl.mkdir()

@@ -45,6 +45,7 @@ def smoke_knn(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pipeline.subprocess, "run", fake_run)
     monkeypatch.setattr(pipeline, "generate_data", lambda *a: [])
+    monkeypatch.setattr(pipeline, "run_diagnostics", lambda *a: [])
     monkeypatch.setattr(pipeline.report, "main", lambda argv: 0, raising=False)
     return the_plan, runs, launched
 

@@ -62,10 +62,10 @@ def test_the_report_is_written_where_asked_and_nowhere_else(tiny_run):
     out = tmp / "results" / "tiny"
     with open(out / "scenes.csv", newline="") as handle:
         lines = list(csv.DictReader(handle))
-    assert len(lines) == 3 * 12  # knn, linear, semisup, transfer (1 metric) + det (3) + seg (2) = 12, × 3 methods
+    assert len(lines) == 3 * 9  # knn, linear, semisup, transfer (1 metric each) + det (3) + seg (2) = 9, × 3 methods
     assert {line["profile"] for line in lines} == {"tiny"}
     ran = [line for line in lines if line["method"] != "random" or line["row"] in ("random-knn", "random-linear")]
-    assert len(ran) == 2 * 12 + 2 and {line["state"] for line in ran} == {"ok"}
+    assert len(ran) == 2 * 9 + 2 and {line["state"] for line in ran} == {"ok"}
     assert all(line["ours"] != "" for line in ran)
     assert {line["state"] for line in lines if line not in ran} == {"smoke profile only"}
     readme = (out / "README.md").read_text()

@@ -1,9 +1,6 @@
 """Fresh-clone trust (issue 10): tracked configs, data-config errors, no code executed from a checkpoint, resume
-only the same run, the config hash, and torchrun on CPUs (gloo) with --force moved aside by rank 0 only."""
-import json
-import os
+only the same run, the config hash. (torchrun on CPUs with --force moved aside by rank 0 only: test_distributed.py)"""
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +13,6 @@ from pretrain.export import EXPORT_META_KEYS, export_checkpoint
 from suite.records import config_sha256, prepare_run_dir, write_record
 
 REPO = Path(__file__).resolve().parents[1]
-TINY_PRETRAIN = "configs/pretrain/tiny/{}_r18_1xb8-4it_scenes32.py"
 
 
 def _tracked() -> set[str]:
@@ -140,33 +136,16 @@ def test_a_finished_run_is_skipped_or_refused(tmp_path):
         prepare_run_dir(run, "h2", {"dataset": {"path": "data", "sha256": "d1"}})
 
 
-@pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory):
-    from pretrain.datasets.scenes import generate
-    root = tmp_path_factory.mktemp("tinydata")
-    generate(root / "scenes-tiny32", seed=0, size=60, image_size=32, workers=1)
-    return root
+def test_an_interrupted_process_leaves_its_record_running_for_resume(tmp_path):
+    from suite.records import RunRecorder, read_record
 
-
-def _torchrun(config, data_root, work_dir, *extra):
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               "-m", "pretrain.train", config, "--launcher", "pytorch", "--data-root", str(data_root),
-               "--work-dir", str(work_dir), *extra]
-    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-
-
-def test_torchrun_two_cpu_processes_train_and_force_moves_aside_on_rank_zero_only(tiny_data, tmp_path):
-    work_dir = tmp_path / "runs" / "mocov2"
-    config = TINY_PRETRAIN.format("mocov2")
-    first = _torchrun(config, tiny_data, work_dir)
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    record = json.loads((work_dir / "record.json").read_text())
-    assert record["status"] == "finished" and record["hardware"]["world_size"] == 2
-    assert record["global_batch"] == 16 and record["iterations"] == 4  # 2 processes × 8 images, 4 steps
-    assert (work_dir / "backbone.pth").exists()
-
-    again = _torchrun(config, tiny_data, work_dir, "--force")
-    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
-    assert len(list(work_dir.parent.glob("mocov2.old-*"))) == 1     # one move, by rank 0, not one per rank
-    assert json.loads((work_dir / "record.json").read_text())["status"] == "finished"
+    for exc in (KeyboardInterrupt(), RuntimeError("[../gloo/transport/tcp/pair.cc:534] Connection closed by peer")):
+        run = tmp_path / type(exc).__name__
+        with pytest.raises(type(exc)):
+            with RunRecorder(run, {"status": "running", "run_id": "x"}):
+                raise exc
+        assert read_record(run)["status"] == "running"  # a lost peer is an interruption: the rerun resumes
+    with pytest.raises(ValueError):
+        with RunRecorder(tmp_path / "bad", {"status": "running", "run_id": "x"}):
+            raise ValueError("a real error")
+    assert read_record(tmp_path / "bad")["status"] == "failed"
