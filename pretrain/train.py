@@ -1,6 +1,6 @@
 """Pretrain MoCo-v2 or LeOCLR with mmengine's Runner.
 
-    python -m pretrain.train configs/pretrain/smoke/leoclr_r18_1xb64-200it_scenes64.py
+    python -m pretrain.train configs/pretrain/smoke/leoclr_r18_1xb64-100it_scenes64.py
     torchrun --nproc_per_node 8 -m pretrain.train CONFIG --launcher pytorch        # one node, 8 GPUs (or CPUs: gloo)
     srun python -m pretrain.train CONFIG --launcher slurm                           # slurm, any number of nodes
 

@@ -37,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 CARRIED_DATA = REPO / ".device" / "data" / "cifar10-jpeg.tar.gz"
 CARRIED_WHEELS = REPO / ".device" / "wheels"
-TRAIN_CONFIG = "configs/pretrain/smoke/leoclr_r18_1xb64-200it_scenes64.py"
+TRAIN_CONFIG = "configs/pretrain/smoke/leoclr_r18_1xb64-100it_scenes64.py"
 CIFAR_CONFIGS = {"mocov2": "configs/pretrain/cifar10/mocov2_r18-cifar_1xb512-2min_cifar10.py",
                  "leoclr": "configs/pretrain/cifar10/leoclr_r18-cifar_1xb512-2min_cifar10.py"}
 CIFAR_TRAIN_S = 60  # + start-up, the per-epoch kNN monitor and export: about 90 s of the 110 s deadline

@@ -23,7 +23,7 @@ def test_every_paper_training_config_declares_its_protocol_batch():
         cfg = Config.fromfile(path)
         assert cfg.protocol_batch == batch, path
         assert batch_fields(cfg, world_size=batch // cfg.train_dataloader.batch_size)["batch_mismatch"] is False
-    for path in ("configs/pretrain/smoke/leoclr_r18_1xb64-200it_scenes64.py", TINY,
+    for path in ("configs/pretrain/smoke/leoclr_r18_1xb64-100it_scenes64.py", TINY,
                  "configs/linear/smoke/linear_r18_scenes64.py"):
         assert Config.fromfile(path).get("protocol_batch") is None, path  # smoke and tiny are not guarded
 

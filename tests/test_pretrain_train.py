@@ -13,7 +13,7 @@ from PIL import Image
 from pretrain import train
 from pretrain.datasets.scenes import generate
 
-SMOKE = "configs/pretrain/smoke/{}_r18_1xb64-200it_scenes64.py"
+SMOKE = "configs/pretrain/smoke/{}_r18_1xb64-100it_scenes64.py"
 TINY = ["train_cfg.max_iters=6", "train_cfg.type=ResumableIterLoop", "train_dataloader.batch_size=8",
         "train_dataloader.num_workers=0", "train_dataloader.persistent_workers=False",
         "train_dataloader.dataset.size=32", "model.queue_size=16", "model.bn_splits=2",

@@ -14,7 +14,7 @@ from downstream.tables import (COVERAGE, PAPER_ONLY_TABLES, REFERENCE_COLUMNS, R
                                read_reference, validate_tables)
 
 PAPER_TABLES = [t for t in TABLE_IDS if t not in SUITE_TABLES]
-SMOKE_PRE = "configs/pretrain/smoke/{}_r18_1xb64-200it_scenes64.py"
+SMOKE_PRE = "configs/pretrain/smoke/{}_r18_1xb64-100it_scenes64.py"
 
 
 @pytest.fixture(scope="module")
@@ -139,16 +139,16 @@ def test_profile_coverage_follows_contract(tables):
 def test_plan_smoke_ids_dedup_and_seeds(tables):
     p = plan("smoke", (0,), tables=tables, estimates={})
     assert p == plan("smoke", (0,), tables=tables, estimates={})  # deterministic
-    assert [r.run_id for r in p.pretrain_runs] == ["leoclr_r18_1xb64-200it_scenes64-s0",
-                                                   "mocov2_r18_1xb64-200it_scenes64-s0"]
+    assert [r.run_id for r in p.pretrain_runs] == ["leoclr_r18_1xb64-100it_scenes64-s0",
+                                                   "mocov2_r18_1xb64-100it_scenes64-s0"]
     ids = [r.run_id for r in p.downstream_runs]
     assert len(ids) == len(set(ids)) == 18  # 6 smoke protocols × 3 methods
-    lin = p.run("linear_r18_scenes64--leoclr_r18_1xb64-200it_scenes64-s0-s0")
+    lin = p.run("linear_r18_scenes64--leoclr_r18_1xb64-100it_scenes64-s0-s0")
     assert lin.rows == [("scenes", "leoclr-linear")]
-    assert lin.work_dir == "runs/smoke/linear/linear_r18_scenes64--leoclr_r18_1xb64-200it_scenes64-s0-s0"
+    assert lin.work_dir == "runs/smoke/linear/linear_r18_scenes64--leoclr_r18_1xb64-100it_scenes64-s0-s0"
     assert lin.command() == [
         "python", "-m", "downstream.linear", "configs/linear/smoke/linear_r18_scenes64.py", "--checkpoint",
-        "runs/smoke/pretrain/leoclr_r18_1xb64-200it_scenes64-s0/backbone.pth", "--seed", "0", "--profile",
+        "runs/smoke/pretrain/leoclr_r18_1xb64-100it_scenes64-s0/backbone.pth", "--seed", "0", "--profile",
         "smoke", "--work-dir", lin.work_dir, "--rows", "scenes:leoclr-linear"]
     rnd = p.run("fcn_r18-d8_scenes128--random-s0")
     assert rnd.checkpoint_arg() == "random" and rnd.method == "random" and rnd.pretrain_run is None
@@ -156,7 +156,7 @@ def test_plan_smoke_ids_dedup_and_seeds(tables):
     pre = p.pretrain_runs[0]
     assert pre.command() == ["python", "-m", "pretrain.train", SMOKE_PRE.format("leoclr"), "--seed", "0",
                              "--profile", "smoke", "--work-dir",
-                             "runs/smoke/pretrain/leoclr_r18_1xb64-200it_scenes64-s0"]
+                             "runs/smoke/pretrain/leoclr_r18_1xb64-100it_scenes64-s0"]
     assert len(pre.feeds) == 6  # one pretraining run feeds the 6 scenes rows of its method
     # ≥3 seeds repeat pretraining, kNN and linear only
     p3 = plan("smoke", "0,1,2", tables=tables, estimates={})
@@ -167,8 +167,8 @@ def test_plan_smoke_ids_dedup_and_seeds(tables):
     assert stages["knn"] == stages["linear"] == {0, 1, 2}
     assert stages["semisup"] == stages["transfer"] == stages["detection"] == stages["segmentation"] == {0}
     only = plan("smoke", (0,), only="scenes:leoclr-knn", tables=tables, estimates={})
-    assert [r.run_id for r in only.runs] == ["leoclr_r18_1xb64-200it_scenes64-s0",
-                                             "knn_r18_scenes64--leoclr_r18_1xb64-200it_scenes64-s0-s0"]
+    assert [r.run_id for r in only.runs] == ["leoclr_r18_1xb64-100it_scenes64-s0",
+                                             "knn_r18_scenes64--leoclr_r18_1xb64-100it_scenes64-s0-s0"]
 
 
 def test_plan_paper_lists_every_paper_table(tables):

@@ -48,8 +48,8 @@ for _d in ['cifar10', 'cifar100', 'flowers102', 'pets', 'cars', 'aircraft', 'dtd
     paper[f'configs/transfer/finetune_r50_{_d}.py'] = 4
 
 smoke = {
-    'configs/pretrain/smoke/mocov2_r18_1xb64-200it_scenes64.py': 4,
-    'configs/pretrain/smoke/leoclr_r18_1xb64-200it_scenes64.py': 5,
+    'configs/pretrain/smoke/mocov2_r18_1xb64-100it_scenes64.py': 4,
+    'configs/pretrain/smoke/leoclr_r18_1xb64-100it_scenes64.py': 5,
     'configs/knn/smoke/knn_r18_scenes64.py': 1,
     'configs/linear/smoke/linear_r18_scenes64.py': 2,
     'configs/semisup/smoke/finetune_r18_10pct_scenes64.py': 2,

@@ -1,7 +1,7 @@
 # The generated scenes: every smoke protocol in one table (contracts.md §3); smoke and tiny profiles, no paper rows.
 # Format: see in1k_linear.py; here `stage = 'mixed'` and every row names its own `stage` and `metrics`.
 table = 'scenes'
-title = 'Generated scenes: every smoke protocol (ResNet-18, 200 pretraining iterations)'
+title = 'Generated scenes: every smoke protocol (ResNet-18, 100 pretraining iterations)'
 metrics = ['knn_top1', 'top1', 'AP', 'AP50', 'AP75', 'mIoU', 'aAcc']
 stage = 'mixed'
 note = ('Smoke scale on generated scenes (64 px for classification, 128 px for detection/segmentation): proves the '
@@ -27,7 +27,7 @@ protocols = [
 ]
 # The tiny profile (CI's end-to-end run) runs the rows on a few dozen scenes for a few iterations: it proves the
 # wiring from a fresh clone; its numbers mean nothing and are never committed.
-_pretrain = dict(smoke='configs/pretrain/smoke/{}_r18_1xb64-200it_scenes64.py',
+_pretrain = dict(smoke='configs/pretrain/smoke/{}_r18_1xb64-100it_scenes64.py',
                  tiny='configs/pretrain/tiny/{}_r18_1xb8-4it_scenes32.py')
 
 
@@ -42,7 +42,7 @@ def _run(profile, method, config):
 rows = [
     dict(row=f'{method}-{suffix}', method=method, stage=stage, metrics=metrics, arch='r18',
          pretrain_dataset=None if method == 'random' else 'scenes',
-         pretrain_epochs=0 if method == 'random' else '200it', eval_dataset=dataset, protocol=protocol,
+         pretrain_epochs=0 if method == 'random' else '100it', eval_dataset=dataset, protocol=protocol,
          smoke=_run('smoke', method, smoke),
          # tiny: random init only where it has its own code path (BN re-estimation before freezing), for CI time
          tiny=_run('tiny', method, tiny) if method != 'random' or stage in ('knn', 'linear') else None)

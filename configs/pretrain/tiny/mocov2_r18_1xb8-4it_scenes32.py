@@ -1,7 +1,7 @@
 # Tiny profile (CI's end-to-end run): the smoke MoCo-v2 config on 48 scenes at 32 px for 4 iterations. It proves
 # the wiring from a fresh clone (data → pretraining → export → every downstream stage → report); its numbers mean
 # nothing and are never committed. Only scale changes.
-_base_ = ['../smoke/mocov2_r18_1xb64-200it_scenes64.py']
+_base_ = ['../smoke/mocov2_r18_1xb64-100it_scenes64.py']
 profile = 'tiny'
 data_root = 'data/scenes-tiny32'
 iters = 4
