@@ -53,7 +53,13 @@ if ! have_mmcv; then
     uv pip install --python "$PY" --quiet --no-deps "$CACHE"/mmcv-*.whl || fail "mmcv install" "could not install the kept wheel in $CACHE (delete it to rebuild)"
 fi
 
-# 4. verify
+# 4. verify (once per state of the lock and mmcv: the stamp keeps later calls from paying ~10 s of imports)
+STAMP="$REPO/.venv/.leoclr-verified"
+STATE="$(sha256sum uv.lock pyproject.toml | sha256sum | cut -d' ' -f1) mmcv-$MMCV_VERSION"
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$STATE" ]; then
+    step "stack verified before for this uv.lock (delete $STAMP to recheck); done in $(( $(date +%s) - t0 )) s"
+    exit 0
+fi
 step "verifying the stack"
 "$PY" - <<'PY' || fail "verify" "the pinned stack does not import; see the traceback above"
 import warnings; warnings.filterwarnings("ignore")
@@ -63,4 +69,5 @@ import pkg_resources  # noqa: F401  (mmengine resolves mmdet::/mmseg:: bases thr
 print(f"[setup] ok: torch {torch.__version__}, torchvision {torchvision.__version__}, mmengine {mmengine.__version__}, "
       f"mmcv {mmcv.__version__}, mmdet {mmdet.__version__}, mmseg {mmseg.__version__}, cuda={torch.cuda.is_available()}")
 PY
+echo "$STATE" > "$STAMP"
 step "done in $(( $(date +%s) - t0 )) s"
