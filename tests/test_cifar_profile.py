@@ -5,7 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from downstream import pipeline, report
 from downstream.tables import load_tables, plan

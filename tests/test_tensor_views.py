@@ -9,7 +9,7 @@ from torchvision import transforms as T
 from torchvision.transforms import functional as TF
 
 from pretrain.data import sample_seed
-from pretrain.tensor_views import (SLOTS, UNIFORMS_PER_VIEW, BatchedViews, color_jitter, per_sample_uniforms,
+from pretrain.tensor_views import (UNIFORMS_PER_VIEW, BatchedViews, color_jitter, per_sample_uniforms,
                                    resized_crop, sample_crop_boxes)
 from pretrain.views import photometric
 

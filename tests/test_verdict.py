@@ -79,6 +79,6 @@ def test_a_regeneration_from_fewer_seeds_keeps_the_committed_table(tmp_path):
     readme = (out / "smoke" / "README.md").read_text()
     assert "committed table 3; not replaced" in readme
     # the verdict stays that of the kept 3-seed table, read back from seeds.csv
-    assert f"| 3 | +2.07 |" in readme and AHEAD in readme
+    assert "| 3 | +2.07 |" in readme and AHEAD in readme
     seeds = list(csv.DictReader(open(out / "smoke" / "seeds.csv")))
     assert {s["n"] for s in seeds} == {"3"}
