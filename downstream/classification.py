@@ -47,6 +47,7 @@ from downstream.datasets import FeatureDataset, collate_batched
 from pretrain.checkpoints import (FEATURE_DIMS, BackboneLoadError, load_backbone, read_backbone_state_dict,
                                   sidecar_path)
 from suite.plain_checkpoint import PlainCheckpointHook  # noqa: F401  (registers the hook the configs name)
+from suite.precise_bn import update_bn_stats
 from suite.launch import init_distributed, rank_zero_decides, wrap_for_device
 from suite.records import (RunRecorder, add_common_args, batch_fields, config_sha256, new_record, parse_rows,
                            prepare_run_dir)
@@ -191,30 +192,26 @@ def backbone_fingerprint(backbone: nn.Module) -> dict[str, str]:
     return out
 
 
-@torch.no_grad()
 def recalibrate_bn(backbone: nn.Module, preprocess, dataset, batch_size=256, max_samples=None, num_workers=0,
                    logger=None) -> int:
     """Re-estimate every BatchNorm's running mean/var as the plain average over forward passes of (up to
-    ``max_samples``, evenly spaced) images of ``dataset``; no gradient, weights untouched. Returns the count."""
+    ``max_samples``, evenly spaced) images of ``dataset`` (`suite.precise_bn.update_bn_stats`, the mechanism the
+    detection configs' precise BN uses); no gradient, weights untouched. Returns the count."""
     indices = list(range(len(dataset)))
     if max_samples and max_samples < len(indices):
         indices = np.linspace(0, len(dataset) - 1, int(max_samples)).round().astype(int).tolist()
     loader = DataLoader(Subset(dataset, indices), batch_size=batch_size, shuffle=False, num_workers=num_workers,
                         collate_fn=default_collate)
-    norms = [m for m in backbone.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    momenta = [m.momentum for m in norms]
-    was_training = backbone.training
-    for m in norms:
-        m.reset_running_stats()
-        m.momentum = None  # cumulative average over all batches
-    backbone.train()
-    for i, batch in enumerate(loader):
+    done = 0
+
+    def forward(batch):
+        nonlocal done
         backbone(preprocess(batch, False)["inputs"])
-        if logger and (i + 1) % 20 == 0:
-            logger.info(f"BN re-estimation: {i + 1}/{len(loader)} batches")
-    for m, momentum in zip(norms, momenta):
-        m.momentum = momentum
-    backbone.train(was_training)
+        done += 1
+        if logger and done % 20 == 0:
+            logger.info(f"BN re-estimation: {done}/{len(loader)} batches")
+
+    update_bn_stats(backbone, loader, forward, num_iters=len(loader))
     return len(indices)
 
 
