@@ -41,30 +41,39 @@ def _run_quietly(command: list[str], what: str) -> None:
 
 
 def cifar10_command(spec: dict, data_root: str, download: bool) -> list[str] | None:
-    """`python -m suite.cifar ROOT [--source FILE] [--download]`, or None when the cache is there already."""
-    from suite.cifar import CACHE_NAME
+    """`python -m suite.cifar ROOT [--source FILE] [--download]`, or None when the cache is there already. A
+    `candidates` file is the source only when suite.cifar finds no copy of its own."""
+    from suite.cifar import find_cifar10
     root = Path(data_root) / spec["folder"]
-    if (root / CACHE_NAME).is_file():
+    found = find_cifar10(root)
+    if found is not None and found[0] == "cache":
         return None
     command = [sys.executable, "-m", "suite.cifar", str(root)]
     source = next((REPO_ROOT / c for c in spec.get("candidates", []) if (REPO_ROOT / c).is_file()), None)
-    if source is not None and not any((root / name).exists() for name in ("cifar-10-batches-py", "train")):
+    if source is not None and found is None:
         command += ["--source", str(source)]
     return command + (["--download"] if download else [])
 
 
-def generate_data(profile: str, data_root: str, dry_run: bool, download: bool = False) -> list[str]:
-    """Make the data named in configs/data/<profile>.py: render the scenes (the generator skips a folder that
-    already holds the same parameters) or decode CIFAR-10 into its cache. A profile that needs data made and has
-    no data config is an error naming the file."""
-    path = REPO_ROOT / DATA_CONFIG.format(profile=profile)
+def data_config(profile: str):
+    """configs/data/<profile>.py for a profile whose data the pipeline makes (None for the others). A profile that
+    needs data made and has no data config is an error naming the file."""
     if profile not in DATA_PROFILES:
-        return []
+        return None
+    path = REPO_ROOT / DATA_CONFIG.format(profile=profile)
     if not path.exists():
         raise SystemExit(f"error: the {profile} profile needs its data made before it runs, but its data config "
                          f"{path} is missing (it names the datasets; see configs/data/)")
     from mmengine.config import Config
-    data_cfg = Config.fromfile(str(path))
+    return Config.fromfile(str(path))
+
+
+def generate_data(profile: str, data_root: str, dry_run: bool, download: bool = False) -> list[str]:
+    """Make the data named in configs/data/<profile>.py: render the scenes (the generator skips a folder that
+    already holds the same parameters) or decode CIFAR-10 into its cache."""
+    data_cfg = data_config(profile)
+    if data_cfg is None:
+        return []
     lines = []
     if data_cfg.get("cifar10"):
         command = cifar10_command(data_cfg.cifar10, data_root, download)
@@ -88,14 +97,12 @@ def generate_data(profile: str, data_root: str, dry_run: bool, download: bool = 
 def run_diagnostics(profile: str, data_root: str, runs_dir: str, dry_run: bool) -> list[str]:
     """The data config's `diagnostics` (no training, seconds): the crop-overlap measurement of the paper's premise,
     into `<runs-dir>/<profile>/diagnostic/` (skipped when finished with the same settings)."""
-    path = REPO_ROOT / DATA_CONFIG.format(profile=profile)
-    if profile not in DATA_PROFILES or not path.exists():
-        return []
-    from mmengine.config import Config
+    data_cfg = data_config(profile)
     lines = []
-    for spec in Config.fromfile(str(path)).get("diagnostics", []):
+    for spec in (data_cfg or {}).get("diagnostics", []):
         if spec["type"] != "crop_overlap":
-            raise SystemExit(f"{path}: unknown diagnostic type {spec['type']!r} (known: crop_overlap)")
+            raise SystemExit(f"{DATA_CONFIG.format(profile=profile)}: unknown diagnostic type {spec['type']!r} "
+                             f"(known: crop_overlap)")
         images = Path(data_root) / spec["dataset"]
         out = Path(runs_dir) / profile / "diagnostic" / f"crop_overlap-{spec['dataset']}-{spec['split']}"
         command = [sys.executable, "-m", "pretrain.crop_overlap", "--coco",

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from downstream.tables import DESCRIPTORS, PROFILES, REFERENCE_DIR, Table, load_tables, read_reference
 from downstream.verdict import Paired, compare_paired
+from suite.records import write_record
 from downstream.verdict import summary as verdict_summary
 
 OUR_COLUMNS = ("table", "row", "profile", "method") + DESCRIPTORS + (
@@ -679,9 +680,7 @@ def archive_records(records: list[dict], archive: Path, profile: str, warnings: 
 
     for record in records:
         target = archive / record.get("stage", "unknown") / record.get("run_id", Path(record["_dir"]).name)
-        target.mkdir(parents=True, exist_ok=True)
-        clean = {k: v for k, v in record.items() if not k.startswith("_")}
-        (target / "record.json").write_text(json.dumps(clean, indent=2, sort_keys=True, default=str) + "\n")
+        write_record(target, {k: v for k, v in record.items() if not k.startswith("_")})
         if record.get("curves") and (Path(record["_dir"]) / record["curves"]).is_file():
             shutil.copyfile(Path(record["_dir"]) / record["curves"], target / Path(record["curves"]).name)
     return load_records(None, profile, warnings, base=archive)

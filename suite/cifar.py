@@ -211,12 +211,18 @@ def _find_source(folder: Path):
 READERS = {"pickles": read_pickles, "imagefolder": read_image_folder, "tarball": read_image_folder_tarball}
 
 
+def find_cifar10(root: str | os.PathLike):
+    """(kind, path) of the copy `load_cifar10(root)` would read (in `root`, then its parent), or None."""
+    root = Path(root)
+    return next(filter(None, (_find_source(folder) for folder in (root, root.parent))), None)
+
+
 @functools.lru_cache(maxsize=4)
 def load_cifar10(root: str | os.PathLike, download: bool = False) -> dict[str, ImageArrays]:
     """Both splits of CIFAR-10 ({'train': 50,000, 'test': 10,000} images), decoded once per process; see the
     module docstring for where they are looked for."""
     root = Path(root)
-    found = next(filter(None, (_find_source(folder) for folder in (root, root.parent))), None)
+    found = find_cifar10(root)
     if found is None and download:
         found = "pickles", download_pickles(root)
     if found is None:
