@@ -77,3 +77,12 @@ def test_cli_writes_csv_figure_and_diagnostic_record(tmp_path):
     assert record["stage"] == "diagnostic" and record["status"] == "finished"
     assert record["images_without_objects"] == 1 and len(record["inputs"]["annotations"]["sha256"]) == 64
     assert (out / "crop_overlap.png").stat().st_size > 0
+    # a finished measurement is never overwritten: the same call skips, other settings are refused, --force moves
+    before = (out / "record.json").read_bytes()
+    argv = ["--coco", str(ann), "--images", str(images), "--out", str(out)]
+    assert crop_overlap.main(argv + ["--pairs", "64"]) == 0 and (out / "record.json").read_bytes() == before
+    with pytest.raises(SystemExit, match="config_sha256 recorded"):
+        crop_overlap.main(argv + ["--pairs", "8"])
+    assert (out / "record.json").read_bytes() == before
+    assert crop_overlap.main(argv + ["--pairs", "8", "--force"]) == 0
+    assert len(list(tmp_path.glob("out.old-*"))) == 1
