@@ -52,16 +52,7 @@ else
 fi
 export PYTHONPATH="$REPO"
 if [[ $DRY_RUN == 0 ]]; then
-  SITE="${GPU_CHECK_SITE:-/tmp/leoclr-gpu-check/site}"
-  shopt -s nullglob
-  wheels=(.device/wheels/*.whl)
-  if (( ${#wheels[@]} == 0 )); then
-    echo "gpu_check: no wheels in .device/wheels (run 'bash scripts/gpu_check.sh --fetch' here and carry .device)" >&2
-    exit 1
-  fi
-  # unpacked beside the image's packages, not over them: --target installs into SITE only
-  "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$SITE" "${wheels[@]}"
-  export PYTHONPATH="$REPO:$SITE"
+  source scripts/device_env.sh
 fi
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS="${OMP_NUM_THREADS:-4}"
 args=("$OUT_DIR" --work "${GPU_CHECK_WORK:-/tmp/leoclr-gpu-check}")

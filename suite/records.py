@@ -32,7 +32,8 @@ def sha256_text(text: str) -> str:
 
 
 def git_commit() -> str:
-    """The commit of the checkout, with `+dirty` when tracked files differ from it."""
+    """The commit of the checkout, with `+dirty` when tracked files differ from it. A copy without `.git` (the
+    device machine's working tree) records `LEOCLR_GIT_COMMIT` when the caller sets it, else "unknown"."""
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
                                 text=True, check=True).stdout.strip()
@@ -40,7 +41,7 @@ def git_commit() -> str:
                                capture_output=True, text=True, check=True).stdout.strip()
         return commit + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return os.environ.get("LEOCLR_GIT_COMMIT") or "unknown"
 
 
 def hardware() -> dict:

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The cifar10-gpu profile inside one device lease (issue #12): CIFAR-10 decoded from the carried JPEG copy, both
+# pretrainings capped at 2 minutes of training each (configs/pretrain/cifar10/*_r18-cifar_1xb512-2min_cifar10.py),
+# then every downstream row of the cifar10 table. Each step runs through downstream.pipeline, the same commands as
+# `reproduce_all.sh --profile cifar10-gpu`; the device machine has its own Python, so scripts/setup_env.sh is
+# bypassed and the carried wheels are used instead (scripts/device_env.sh).
+#
+#   bash scripts/gpu_check.sh --fetch                  # here, once: wheels -> .device/wheels, CIFAR-10 -> .device/data
+#   run(command="LEOCLR_GIT_COMMIT=<sha> bash scripts/cifar10_gpu.sh $OUT", carry=[".device"], timeout_s=600)
+#   bash scripts/cifar10_gpu.sh --import <files_at>    # here: unpack the records, rebuild results/cifar10-gpu/
+#
+# Order: the two pretrainings run alone, one after the other (their epochs within the cap are a measurement);
+# the downstream rows then run as three pipelines at once (kNN on the GPU takes seconds, the probes are CPU work
+# in scikit-learn). After every step the records, curves and logs (no checkpoints) are packed into
+# $OUT/cifar10-gpu.tar.gz, so a run cut short still brings back what finished. Expected ~9 minutes on an H200.
+# SEEDS (default 0) picks the pretraining seeds; DEADLINE_S (default 570) bounds the whole script.
+set -uo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+PROFILE=cifar10-gpu
+
+if [[ "${1:-}" == "--import" ]]; then
+  # here: the tarball brought back -> runs/cifar10-gpu/ (records, curves, logs) -> the report's archive and table
+  src="${2:?usage: bash scripts/cifar10_gpu.sh --import DIR_WITH_cifar10-gpu.tar.gz}"
+  tar xzf "$src/cifar10-gpu.tar.gz" runs/"$PROFILE"
+  exec .venv/bin/python -m downstream.report --profile "$PROFILE"
+fi
+
+OUT="${1:?usage: bash scripts/cifar10_gpu.sh OUT_DIR | --import DIR}"
+mkdir -p "$OUT"
+LOG="$OUT/log.txt"
+source scripts/device_env.sh
+START=$SECONDS
+DEADLINE_S="${DEADLINE_S:-570}"
+SEEDS="${SEEDS:-0}"
+
+pack() {  # what finished so far, without checkpoints (the tool brings back 16 MiB a file)
+  tar czf "$OUT/cifar10-gpu.tar.gz.tmp" --exclude='*.pth' --exclude='last_checkpoint' \
+    runs/"$PROFILE" results/"$PROFILE" 2>/dev/null
+  mv -f "$OUT/cifar10-gpu.tar.gz.tmp" "$OUT/cifar10-gpu.tar.gz"
+}
+
+step() {  # step NAME DEADLINE_S COMMAND...: the command under min(its deadline, what the script has left)
+  local name=$1 deadline=$2; shift 2
+  local left=$(( DEADLINE_S - (SECONDS - START) - 15 ))
+  (( deadline > left )) && deadline=$left
+  if (( deadline < 20 )); then echo "[cifar10_gpu] $name: skipped, no time left" | tee -a "$LOG"; return 1; fi
+  echo "[cifar10_gpu] $name (deadline ${deadline} s, t=$((SECONDS - START)) s)" | tee -a "$LOG"
+  local t0=$SECONDS
+  timeout --kill-after=10 "$deadline" "$@" >>"$LOG" 2>&1
+  local rc=$?
+  echo "[cifar10_gpu] $name: rc $rc in $((SECONDS - t0)) s" | tee -a "$LOG"
+  pack
+  return $rc
+}
+
+PIPELINE=("$PY" -m downstream.pipeline --profile "$PROFILE" --seeds "$SEEDS" --keep-going)
+
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee -a "$LOG"
+step cifar10-cache 90 "$PY" -m suite.cifar data/cifar10 --source .device/data/cifar10-jpeg.tar.gz
+# each method's pretraining (alone on the machine) and its kNN row, which needs only seconds of GPU
+step leoclr 280 "${PIPELINE[@]}" --only cifar10:leoclr-knn
+step mocov2 280 "${PIPELINE[@]}" --only cifar10:mocov2-knn
+# the rest at once: three pipelines, the CPU shared out for scikit-learn's L-BFGS
+left=$(( DEADLINE_S - (SECONDS - START) - 45 ))
+echo "[cifar10_gpu] downstream, 3 pipelines at once (deadline ${left} s, t=$((SECONDS - START)) s)" | tee -a "$LOG"
+for rows in cifar10:leoclr-linear cifar10:mocov2-linear cifar10:random-knn,cifar10:random-bnraw-knn,cifar10:random-linear; do
+  OMP_NUM_THREADS=5 timeout --kill-after=10 "$left" "${PIPELINE[@]}" --only "$rows" \
+    >>"$OUT/downstream-${rows%%,*}.log" 2>&1 &
+done
+wait
+sed -i 's/^/[downstream] /' "$OUT"/downstream-*.log && cat "$OUT"/downstream-*.log >>"$LOG" && rm -f "$OUT"/downstream-*.log
+pack
+# every run finished is skipped without starting a process: this builds the report from all of them
+step report 40 "${PIPELINE[@]}"
+echo "[cifar10_gpu] done in $((SECONDS - START)) s" | tee -a "$LOG"
