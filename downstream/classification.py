@@ -48,6 +48,7 @@ from pretrain.checkpoints import (FEATURE_DIMS, BackboneLoadError, load_backbone
                                   sidecar_path)
 from suite.plain_checkpoint import PlainCheckpointHook  # noqa: F401  (registers the hook the configs name)
 from suite.precise_bn import update_bn_stats
+from suite.splits import held_out_split
 from suite.launch import init_distributed, rank_zero_decides, wrap_for_device
 from suite.records import (RunRecorder, add_common_args, batch_fields, config_sha256, new_record, parse_rows,
                            prepare_run_dir)
@@ -618,17 +619,6 @@ def _train(runner, recorder, frozen: bool) -> dict:
 
 
 # ================================================================================================ logistic probe
-def held_out_split(labels, percent: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(train indices, val indices): ``percent`` % of each class held out with `stratified_subset`'s rule (the one
-    `downstream.prepare` uses for the prepared val splits: 10 % per class, seed 0, contracts.md section 5.1)."""
-    from downstream.datasets import stratified_subset
-
-    labels = [int(v) for v in labels]
-    val = {i for i, _ in stratified_subset(list(enumerate(labels)), percent, seed)}
-    return (np.array([i for i in range(len(labels)) if i not in val], dtype=np.int64),
-            np.array(sorted(val), dtype=np.int64))
-
-
 def run_probe(cfg, recorder, seed: int) -> dict:
     """The transfer linear probe of Kornblith et al. 2019 (`downstream.probe.fit_probe`) on a frozen trunk.
 

@@ -33,7 +33,8 @@ from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 from torchvision import transforms as T
 
-from suite.cifar import SafeUnpickler, load_cifar10
+from suite.cifar import SafeUnpickler, load_cifar10, select_split
+from suite.splits import stratified_subset
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 IMAGEFOLDER_HINT = ("expected ImageFolder layout <data_root>/<split>/<class>/<image files>, e.g. "
@@ -127,23 +128,6 @@ def scan_image_folder(root: str | os.PathLike, split: str) -> tuple[list[str], l
                                   f"files; remove the folder or add its images")
         samples.extend((str(split_dir / name / file), label) for file in files)
     return classes, samples
-
-
-def stratified_subset(samples: list[tuple[str, int]], percent: float, seed: int = 0) -> list[tuple[str, int]]:
-    """A deterministic class-stratified subset: round(percent % of each class), at least one image per class,
-    drawn per class from (seed, label) so a class's pick does not depend on the other classes. Keeps the
-    input order."""
-    if not 0 < percent <= 100:
-        raise ValueError(f"percent must be in (0, 100], got {percent}")
-    by_class: dict[int, list[int]] = {}
-    for i, (_, label) in enumerate(samples):
-        by_class.setdefault(label, []).append(i)
-    keep: set[int] = set()
-    for label, indices in by_class.items():
-        n = max(1, int(round(len(indices) * percent / 100.0)))
-        rng = np.random.default_rng(np.random.SeedSequence([int(seed), int(label)]))
-        keep.update(indices[j] for j in rng.permutation(len(indices))[:n])
-    return [s for i, s in enumerate(samples) if i in keep]
 
 
 def read_subset_file(path: str | os.PathLike, root: str | os.PathLike, split: str,
@@ -248,20 +232,21 @@ class CifarDataset(_LabelledImages):
     """CIFAR-10 / CIFAR-100. CIFAR-10 through `suite.cifar.load_cifar10` (its cache, the python pickles, an
     ImageFolder or the JPEG tarball, in ``data_root`` or its parent); CIFAR-100 from the python pickles
     (``data_root`` = the extracted folder, e.g. ``data/cifar-100-python``). ``split``: ``train`` (50,000) or
-    ``test`` (10,000)."""
+    ``test`` (10,000); for CIFAR-10 also ``val`` (5,000) and ``train_minus_val`` (45,000), 10 % of each training
+    class held out (`suite.cifar.select_split`)."""
 
     def __init__(self, data_root, split="train", variant="cifar10", pipeline=None, seed=0):
         super().__init__(pipeline, seed)
         if variant not in CIFAR_FILES:
             raise ValueError(f"variant {variant!r}: expected one of {sorted(CIFAR_FILES)}")
         folder, splits, label_key, meta_file, names_key = CIFAR_FILES[variant]
-        if split not in splits:
+        if split not in splits and variant != "cifar10":
             raise ValueError(f"{variant} split {split!r}: expected 'train' or 'test'")
         root = Path(data_root)
         self.data_root, self.split = str(root), split
-        if variant == "cifar10":  # every copy suite.cifar reads (cache, pickles, ImageFolder, the JPEG tarball)
-            try:
-                arrays = load_cifar10(root)[split]
+        if variant == "cifar10":  # every copy suite.cifar reads (cache, pickles, ImageFolder, the JPEG tarball);
+            try:                  # also its val / train_minus_val splits (suite.cifar.select_split)
+                arrays = select_split(load_cifar10(root), split)
             except FileNotFoundError as err:
                 raise DatasetNotFound(str(err)) from err
             self.array, self.labels, self.classes = arrays.images, arrays.labels.tolist(), list(arrays.classes)

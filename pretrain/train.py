@@ -109,8 +109,13 @@ def main(argv=None) -> int:
         sidecar = export_checkpoint(work_dir, backbone, overwrite=True)
         knn = next((hook.last for hook in runner.hooks if type(hook).__name__ == "KNNMonitorHook"), None)
         metrics = {"knn_top1": round(knn[1], 2)} if knn else {}
+        # seconds of training iterations alone (monitor and checkpoints not counted; this attempt only), where a
+        # time budget is kept: what a time-capped run or a sweep point is judged by
+        budget = next((hook for hook in runner.hooks if type(hook).__name__ == "TrainTimeBudgetHook"), None)
+        timing = {"train_s": round(budget.spent, 1)} if budget is not None else {}
         # counts live beside the metrics, which are percentages (contracts.md §3)
         recorder.finish(metrics, iterations=sidecar["iterations"], epochs=sidecar["epochs"], curves="curves.csv",
+                        **timing,
                         outputs={"backbone": {"path": "backbone.pth", "sha256": sha256_file(backbone)}})
     print(f"finished: {work_dir}" + (f" (kNN top-1 {knn[1]:.2f}% at step {knn[0]})" if knn else ""))
     return 0

@@ -34,6 +34,10 @@ import numpy as np
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 SPLITS = ("train", "test")
+#: what `select_split` gives: the two splits of CIFAR-10, and the suite's val rule applied to train (for choosing
+#: settings without touching the test split)
+SELECTABLE_SPLITS = ("train", "test", "val", "train_minus_val")
+VAL_PERCENT, VAL_SEED = 10, 0  # contracts.md section 5.1: the prepared val splits' rule
 SPLIT_SIZES = {"train": 50000, "test": 10000}
 CACHE_NAME = "cifar10-uint8.npz"
 PICKLE_FOLDER = "cifar-10-batches-py"
@@ -245,6 +249,26 @@ def load_cifar10(root: str | os.PathLike, download: bool = False) -> dict[str, I
     for split in splits.values():
         split.images.setflags(write=False)  # shared by every dataset of the process
     return splits
+
+
+def select_split(arrays: dict[str, ImageArrays], split: str) -> ImageArrays:
+    """One split of `load_cifar10`'s result: `train` / `test` as loaded; `val`, 10 % of each training class
+    (seed 0: `suite.splits.held_out_split`, the rule of the prepared val splits and of the probe's held-out val);
+    `train_minus_val`, the other 90 %."""
+    if split in arrays:
+        return arrays[split]
+    if split not in SELECTABLE_SPLITS:
+        raise ValueError(f"CIFAR-10 split {split!r}: expected one of {', '.join(SELECTABLE_SPLITS)}")
+    from suite.splits import held_out_split
+
+    train = arrays["train"]
+    kept, held = held_out_split(train.labels, VAL_PERCENT, VAL_SEED)
+    index = held if split == "val" else kept
+    images, labels = train.images[index], train.labels[index]
+    images.setflags(write=False)
+    return ImageArrays(images, labels, train.classes,
+                       f"{train.source} [{split}: {VAL_PERCENT} % of each train class held out, seed {VAL_SEED}]",
+                       content_sha256(images, labels))
 
 
 def main(argv=None) -> int:

@@ -32,8 +32,11 @@ def sha256_text(text: str) -> str:
 
 
 def git_commit() -> str:
-    """The commit of the checkout, with `+dirty` when tracked files differ from it. A copy without `.git` (the
-    device machine's working tree) records `LEOCLR_GIT_COMMIT` when the caller sets it, else "unknown"."""
+    """The commit of the checkout, with `+dirty` when tracked files differ from it; `LEOCLR_GIT_COMMIT` when set
+    (a copy of the tree run elsewhere, e.g. on the device machine, whose `.git` may be an older HEAD than the
+    files that travelled: the caller knows what it sent), "unknown" without either."""
+    if os.environ.get("LEOCLR_GIT_COMMIT"):
+        return os.environ["LEOCLR_GIT_COMMIT"]
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
                                 text=True, check=True).stdout.strip()
@@ -41,7 +44,7 @@ def git_commit() -> str:
                                capture_output=True, text=True, check=True).stdout.strip()
         return commit + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
-        return os.environ.get("LEOCLR_GIT_COMMIT") or "unknown"
+        return "unknown"
 
 
 def hardware() -> dict:

@@ -125,3 +125,27 @@ def test_images_of_different_sizes_are_an_error_naming_one(tmp_path):
     Image.new("RGB", (16, 16)).save(folder / "test" / "cat" / "odd.png")
     with pytest.raises(ValueError, match="odd.png"):
         load_cifar10(folder)
+
+
+def test_val_is_ten_percent_of_each_training_class_held_out_and_never_trained_on(tmp_path):
+    """`val` / `train_minus_val` (the sweep selects on them): disjoint, together the training split, 10 % of each
+    class (the prepared val splits' rule), the same images through every dataset that reads CIFAR-10."""
+    from downstream.datasets import CifarDataset
+    from pretrain.datasets.in_memory import InMemoryEval, InMemoryMultiView
+
+    rng = np.random.default_rng(3)
+    train = (rng.integers(0, 256, (200, 32, 32, 3), dtype=np.uint8), np.repeat(np.arange(10), 20))
+    test = fake_arrays("test", 10)
+    root = tmp_path / "cifar10"
+    cifar.write_cache(root / cifar.CACHE_NAME, {"train": train, "test": test}, cifar.CIFAR10_CLASSES, "fake")
+    arrays = load_cifar10(root)
+    val, rest = cifar.select_split(arrays, "val"), cifar.select_split(arrays, "train_minus_val")
+    assert np.bincount(val.labels).tolist() == [2] * 10 and len(rest.labels) == 180
+    pixels = lambda a: {image.tobytes() for image in a.images}  # noqa: E731 (the fake's images are all distinct)
+    assert not pixels(val) & pixels(rest) and pixels(val) | pixels(rest) == {i.tobytes() for i in train[0]}
+    assert cifar.select_split(arrays, "val").sha256 == val.sha256 != arrays["train"].sha256  # deterministic
+    with pytest.raises(ValueError, match="expected one of train, test, val, train_minus_val"):
+        cifar.select_split(arrays, "validation")
+    assert np.array_equal(CifarDataset(str(root), split="val").array, val.images)
+    assert torch.equal(InMemoryEval(root, split="val").images, torch.from_numpy(val.images).permute(0, 3, 1, 2))
+    assert len(InMemoryMultiView(root, split="train_minus_val")) == 180

@@ -13,9 +13,9 @@ from torch.utils.data import Dataset
 
 from pretrain.data import sample_seed
 from pretrain.tensor_views import BatchedViews
-from suite.cifar import load_cifar10
+from suite.cifar import load_cifar10, select_split
 
-READERS = {"cifar10": load_cifar10}
+READERS = {"cifar10": (load_cifar10, select_split)}
 
 
 @FUNCTIONS.register_module()
@@ -28,15 +28,15 @@ class InMemoryImages(Dataset):
     """One split of a small dataset as a uint8 N×3×H×W tensor on `device`, plus labels.
 
     `data_root`: where the reader looks (for `cifar10` see `suite.cifar`: the cache, the python pickles, an
-    ImageFolder or the JPEG tarball); `download=True` lets it fetch the official copy."""
+    ImageFolder or the JPEG tarball); `download=True` lets it fetch the official copy. `split`: for `cifar10`
+    `train`, `test`, or `val` / `train_minus_val` (10 % of each training class held out, for choosing settings
+    without the test split: `suite.cifar.select_split`)."""
 
     def __init__(self, data_root, split="train", reader="cifar10", device="cpu", download=False):
         if reader not in READERS:
             raise ValueError(f"reader={reader!r}: choose one of {sorted(READERS)}")
-        arrays = READERS[reader](str(data_root), download)
-        if split not in arrays:
-            raise ValueError(f"split={split!r}: {reader} has {sorted(arrays)}")
-        data = arrays[split]
+        load, select = READERS[reader]
+        data = select(load(str(data_root), download), split)
         self.device = torch.device(device)
         self.images = torch.tensor(data.images).permute(0, 3, 1, 2).contiguous().to(self.device)  # a copy: the
         # loaded arrays are shared, read-only
