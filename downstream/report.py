@@ -569,6 +569,17 @@ def diagnostics_section(records: list[dict], out_dir: Path, figures: bool) -> li
     return out
 
 
+def sweep_section(out_dir: Path) -> list[str]:
+    """A pointer to the profile's settings sweep (`python -m downstream.sweep`, `<out_dir>/sweep/sweep.md`) and its
+    verdict line, when there is one."""
+    sweep_md = out_dir / "sweep" / "sweep.md"
+    if not sweep_md.is_file():
+        return []
+    verdict = next((line.strip("* ") for line in sweep_md.read_text().splitlines() if line.startswith("**")), "")
+    return ["## Settings sweep", "", f"How this profile's settings were chosen, on a validation split held out of "
+            f"the training images (never the test split): [sweep/sweep.md](sweep/sweep.md). {verdict}", ""]
+
+
 def render_readme(profile: str, results: list[TableResult], pretrain_records: list[dict], provenance: dict,
                   figures: dict, warnings: list[str], generated: str, extra: list[str] = ()) -> str:
     out = [f"# Results: profile `{profile}`", ""]
@@ -775,7 +786,7 @@ def write_report(profile: str, runs_dir="runs", out="results", *, only=None, all
     provenance["profile"] = profile
     out_dir.mkdir(parents=True, exist_ok=True)
     prov_path.write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
-    extra = diagnostics_section(records, out_dir, figures)
+    extra = diagnostics_section(records, out_dir, figures) + sweep_section(out_dir)
     (out_dir / "README.md").write_text(render_readme(profile, results, pretrain_records, provenance, fig_paths,
                                                      warnings, generated, extra))
     for w in warnings:

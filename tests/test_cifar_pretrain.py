@@ -11,7 +11,7 @@ import pytest
 from pretrain import train
 from suite import cifar
 
-CPU = "configs/pretrain/cifar10/{}_r18_1xb256-coslr-20e_cifar10.py"
+CPU = "configs/pretrain/cifar10/{}_r18_1xb64-coslr-6e_cifar10.py"
 TINY = ["train_dataloader.batch_size=16", "train_dataloader.num_workers=0", "train_dataloader.persistent_workers=False",
         "model.queue_size=32", "model.bn_splits=2", "train_cfg.max_epochs=2",
         "param_scheduler.0.T_max=2", "param_scheduler.0.end=2", "default_hooks.curves.interval=1",

@@ -20,7 +20,7 @@ random_init = dict(knn='configs/knn/cifar10/knn_r18_cifar10-val.py',
 goal_margin = 5.0
 points = [dict(name='a', options={'optim_wrapper.optimizer.lr': 0.6, 'model.temperature': 0.2}),
           dict(name='b', options={'model.stem': 'standard_nomaxpool', 'train_cfg.max_epochs': 2}),
-          dict(name='c', options={})]
+          dict(name='c', options={}, methods=['mocov2'])]
 """
 
 
@@ -45,6 +45,8 @@ def test_the_plan_runs_random_init_first_then_both_methods_per_point(spec, tmp_p
     assert command[:3] == [sys.executable, "-m", "pretrain.train"] and "mocov2_r18" in command[3]
     assert command[command.index("--work-dir") + 1] == str(tmp_path / "runs" / "cifar10-sweep" / "a" / "mocov2")
     assert command[command.index("--cfg-options") + 1:] == ["optim_wrapper.optimizer.lr=0.6", "model.temperature=0.2"]
+    ns.only = "c"  # a point may leave a method out
+    assert [(p, m) for p, m, _ in sweep.planned(sweep.load_spec(spec), ns)][2:] == [("c", "mocov2")]
     ns.only = "a,zz"
     with pytest.raises(SystemExit, match="no such point"):
         sweep.planned(sweep.load_spec(spec), ns)
@@ -77,7 +79,7 @@ def test_the_table_selects_the_point_whose_weaker_method_is_best(spec, tmp_path)
         assert [row["val_knn_top1"] for row in csv.DictReader(handle)] == ["45.0", "38.0", "41.0", "40.5", "50.0"]
     text = (tmp_path / "results" / "cifar10" / "sweep" / "sweep.md").read_text()
     assert "selected `b`" in text and "reached" in text and "not reached" not in text  # 40.5 ≥ 35 + 5
-    assert "`c`: mocov2 only so far" in text and "knn: 30.0, bnraw: 35.0" in text
+    assert "`c`: mocov2 only (the spec leaves the other out)" in text and "knn: 30.0, bnraw: 35.0" in text
     record("b", "leoclr", 39.0)
     assert "not reached" in (sweep.render(loaded, sweep.build_table(loaded, ns), {"knn": 30.0, "bnraw": 35.0}))
     assert json.loads((base / "b" / "leoclr" / "record.json").read_text())["metrics"]["knn_top1"] == 39.0

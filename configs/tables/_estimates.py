@@ -59,12 +59,12 @@ smoke = {
     'configs/segmentation/smoke/fcn_r18-d8_scenes128.py': 0.8,
 }
 
-# cifar10 (CPU-minutes, 2 cores; measured by the CIFAR-10 issue's helper on a loaded machine): MoCo-v2 229 img/s and
-# LeOCLR 187 img/s with the batched views at 32 px (standard stem), plus the full-bank kNN monitor every epoch
-# (60,000 images at ~650 img/s ≈ 1.5 min). Estimates for the 20-epoch starting point; the sweep will replace them.
+# cifar10 (CPU-minutes, 2 cores): measured in the CPU sweep (results/cifar10/sweep/, 2026-11-27, the sweep alone on
+# the machine): batch 64, standard stem, MoCo-v2 232 img/s and LeOCLR 210 img/s with the batched views, plus the
+# full-bank kNN monitor every epoch (60,000 images forward ≈ 45 s).
 cifar10 = {
-    'configs/pretrain/cifar10/mocov2_r18_1xb256-coslr-20e_cifar10.py': round(20 * (50000 / 229 / 60 + 1.5)),
-    'configs/pretrain/cifar10/leoclr_r18_1xb256-coslr-20e_cifar10.py': round(20 * (50000 / 187 / 60 + 1.5)),
+    'configs/pretrain/cifar10/mocov2_r18_1xb64-coslr-6e_cifar10.py': round(6 * (50000 / 232 / 60 + 0.75)),
+    'configs/pretrain/cifar10/leoclr_r18_1xb64-coslr-6e_cifar10.py': round(6 * (50000 / 210 / 60 + 0.75)),
     'configs/knn/cifar10/knn_r18_cifar10.py': 2,
     'configs/knn/cifar10/knn_r18_cifar10_bnraw.py': 2,
     'configs/linear/cifar10/probe_r18_cifar10.py': 5,

@@ -13,14 +13,14 @@ note = ('Pretraining on the 50,000 training images of the JPEG q75 copy of CIFAR
         'refitted on train + val. Random init: a seeded random ResNet-18, its BN statistics re-estimated on the '
         'training split (random-*) or left as initialised (random-bnraw-knn). Chance level: 10 % top-1.')
 
-_pretrain = dict(cifar10='configs/pretrain/cifar10/{}_r18_1xb256-coslr-20e_cifar10.py',
+_pretrain = dict(cifar10='configs/pretrain/cifar10/{}_r18_1xb64-coslr-6e_cifar10.py',
                  cifar10_gpu='configs/pretrain/cifar10/{}_r18-cifar_1xb512-2min_cifar10.py')
 _stem = dict(cifar10='r18', cifar10_gpu='r18-cifar')
 _down = dict(knn='configs/knn/cifar10/knn_{}_cifar10.py', bnraw='configs/knn/cifar10/knn_{}_cifar10_bnraw.py',
              linear='configs/linear/cifar10/probe_{}_cifar10.py')
 
 
-_epochs = dict(cifar10=20, cifar10_gpu='≤2min')
+_epochs = dict(cifar10=6, cifar10_gpu='≤2min')
 
 
 def _runs(method, protocol):
