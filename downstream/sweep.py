@@ -2,7 +2,7 @@
 validation split held out of train, and lands in a table (issue #12; the spec says what and why).
 
     python -m downstream.sweep configs/sweeps/cifar10.py                 # every point, then the table
-    python -m downstream.sweep configs/sweeps/cifar10.py --only std-lr0.6-t0.2-e4 --dry-run
+    python -m downstream.sweep configs/sweeps/cifar10.py --only std-b64-lr0.06-t0.1-e4 --dry-run
     python -m downstream.sweep configs/sweeps/cifar10.py --table-only    # rebuild the table from the archive
 
 Runs go to `<runs-dir>/<sweep>-sweep/<point>/<method>/` (the random-init references to `.../random-<variant>/`),
@@ -167,10 +167,14 @@ def render(spec, rows: list[dict], random: dict) -> str:
     rand = ", ".join(f"{variant}: {value if value is not None else 'pending'}" for variant, value in random.items())
     verdict = "no point has both methods yet"
     if best is not None:
-        lower = min(r["val_knn_top1"] for r in rows if r["point"] == best)
-        reached = floor is not None and lower >= floor + spec.goal_margin
+        chosen = [r for r in rows if r["point"] == best]
+        lower = min(r["val_knn_top1"] for r in chosen)
+        slowest = max(float(r["train_s"] or 0) for r in chosen)
+        limit = spec.get("goal_train_s")
+        reached = floor is not None and lower >= floor + spec.goal_margin and (limit is None or slowest <= limit)
         verdict = (f"selected `{best}` (the highest lower-of-the-two val kNN, {lower:.2f}). Goal (both ≥ "
-                   f"{spec.goal_margin:g} points over the better random init, {floor}): "
+                   f"{spec.goal_margin:g} points over the better random init, {floor}"
+                   f"{f', ≤ {limit / 60:g} min of training per run' if limit else ''}): "
                    f"{'reached' if reached else 'not reached'} at this point's epochs.")
     return (f"# Sweep `{spec.sweep}` (profile {spec.profile})\n\n"
             f"Spec: `configs/sweeps/{spec.sweep}.py` (what each point changes and why). Seed 0, one run per method "

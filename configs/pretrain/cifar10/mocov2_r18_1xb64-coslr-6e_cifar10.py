@@ -4,7 +4,7 @@
 _base_ = ['./_base_/mocov2_r18-cifar_cifar10.py']
 profile = 'cifar10'
 protocol_batch = None        # CPU: batch 64 by choice (below), so no batch guard
-epochs = 6                   # CPU: ≈ 20 (MoCo-v2) / 25 (LeOCLR) minutes of training on 2 cores (the goal: ≤ 30),
+epochs = 6                   # CPU: ≈ 22 (MoCo-v2) / 24 (LeOCLR) minutes of training on 2 cores (the goal: ≤ 30),
                              # plus ≈ 40 s per epoch for the full-bank kNN monitor
 
 model = dict(
