@@ -6,13 +6,20 @@
 # bypassed and the carried wheels are used instead (scripts/device_env.sh).
 #
 #   bash scripts/gpu_check.sh --fetch                  # here, once: wheels -> .device/wheels, CIFAR-10 -> .device/data
-#   run(command="LEOCLR_GIT_COMMIT=<sha> bash scripts/cifar10_gpu.sh $OUT", carry=[".device"], timeout_s=600)
+#   run(command="LEOCLR_GIT_COMMIT=<sha> DEADLINE_S=460 bash scripts/cifar10_gpu.sh $OUT pretrain", carry=[".device"], timeout_s=480)
+#   run(command="LEOCLR_GIT_COMMIT=<sha> DEADLINE_S=280 bash scripts/cifar10_gpu.sh $OUT downstream", carry=[".device"], timeout_s=300)
 #   bash scripts/cifar10_gpu.sh --import <files_at>    # here: unpack the records, rebuild results/cifar10-gpu/
 #
+# Parts: `pretrain` (the cache, both pretrainings with their kNN rows, the random-init kNN rows: ~430 s on an H200),
+# `downstream` (the three linear probes at once, then the report), `all` (the default: both in one call, ~555 s
+# measured, but the probes then had only 157 s and did not finish). Two calls fit one lease when the second is made
+# within the 30 s the machine stays warm (a helper that makes both calls back to back): the run folders and the
+# CIFAR-10 cache are git-ignored, so they stay on the machine between the calls.
+#
 # Order: the two pretrainings run alone, one after the other (their epochs within the cap are a measurement);
-# the downstream rows then run as three pipelines at once (kNN on the GPU takes seconds, the probes are CPU work
-# in scikit-learn). After every step the records, curves and logs (no checkpoints) are packed into
-# $OUT/cifar10-gpu.tar.gz, so a run cut short still brings back what finished. Expected ~9 minutes on an H200.
+# the probes then run as three pipelines at once (CPU work in scikit-learn). After every step the records, curves
+# and logs (no checkpoints) are packed into $OUT/cifar10-gpu.tar.gz, so a run cut short still brings back what
+# finished.
 # SEEDS (default 0) picks the pretraining seeds; DEADLINE_S (default 570) bounds the whole script.
 set -uo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,7 +33,9 @@ if [[ "${1:-}" == "--import" ]]; then
   exec .venv/bin/python -m downstream.report --profile "$PROFILE"
 fi
 
-OUT="${1:?usage: bash scripts/cifar10_gpu.sh OUT_DIR | --import DIR}"
+OUT="${1:?usage: bash scripts/cifar10_gpu.sh OUT_DIR [all|pretrain|downstream] | --import DIR}"
+PART="${2:-all}"
+case "$PART" in all|pretrain|downstream) ;; *) echo "part $PART: expected all, pretrain or downstream" >&2; exit 2 ;; esac
 mkdir -p "$OUT"
 LOG="$OUT/log.txt"
 source scripts/device_env.sh
@@ -57,20 +66,25 @@ step() {  # step NAME DEADLINE_S COMMAND...: the command under min(its deadline,
 PIPELINE=("$PY" -m downstream.pipeline --profile "$PROFILE" --seeds "$SEEDS" --keep-going)
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee -a "$LOG"
-step cifar10-cache 90 "$PY" -m suite.cifar data/cifar10 --source .device/data/cifar10-jpeg.tar.gz
-# each method's pretraining (alone on the machine) and its kNN row, which needs only seconds of GPU
-step leoclr 280 "${PIPELINE[@]}" --only cifar10:leoclr-knn
-step mocov2 280 "${PIPELINE[@]}" --only cifar10:mocov2-knn
-# the rest at once: three pipelines, the CPU shared out for scikit-learn's L-BFGS
-left=$(( DEADLINE_S - (SECONDS - START) - 45 ))
-echo "[cifar10_gpu] downstream, 3 pipelines at once (deadline ${left} s, t=$((SECONDS - START)) s)" | tee -a "$LOG"
-for rows in cifar10:leoclr-linear cifar10:mocov2-linear cifar10:random-knn,cifar10:random-bnraw-knn,cifar10:random-linear; do
-  OMP_NUM_THREADS=5 timeout --kill-after=10 "$left" "${PIPELINE[@]}" --only "$rows" \
-    >>"$OUT/downstream-${rows%%,*}.log" 2>&1 &
-done
-wait
-sed -i 's/^/[downstream] /' "$OUT"/downstream-*.log && cat "$OUT"/downstream-*.log >>"$LOG" && rm -f "$OUT"/downstream-*.log
-pack
+if [[ $PART != downstream ]]; then
+  step cifar10-cache 90 "$PY" -m suite.cifar data/cifar10 --source .device/data/cifar10-jpeg.tar.gz
+  # each method's pretraining (alone on the machine) and its kNN row, which needs only seconds of GPU
+  step leoclr 280 "${PIPELINE[@]}" --only cifar10:leoclr-knn
+  step mocov2 280 "${PIPELINE[@]}" --only cifar10:mocov2-knn
+  step random-knn 90 "${PIPELINE[@]}" --only cifar10:random-knn,cifar10:random-bnraw-knn
+fi
+if [[ $PART != pretrain ]]; then
+  # the probes at once: three pipelines, the CPU shared out for scikit-learn's L-BFGS
+  left=$(( DEADLINE_S - (SECONDS - START) - 45 ))
+  echo "[cifar10_gpu] probes, 3 pipelines at once (deadline ${left} s, t=$((SECONDS - START)) s)" | tee -a "$LOG"
+  for rows in cifar10:leoclr-linear cifar10:mocov2-linear cifar10:random-linear; do
+    OMP_NUM_THREADS=5 timeout --kill-after=10 "$left" "${PIPELINE[@]}" --only "$rows" \
+      >>"$OUT/downstream-${rows#cifar10:}.log" 2>&1 &
+  done
+  wait
+  sed -i 's/^/[downstream] /' "$OUT"/downstream-*.log && cat "$OUT"/downstream-*.log >>"$LOG" && rm -f "$OUT"/downstream-*.log
+  pack
+fi
 # the report alone (the pipeline would resume an unfinished probe here instead of reporting)
 step report 40 "$PY" -m downstream.report --profile "$PROFILE"
-echo "[cifar10_gpu] done in $((SECONDS - START)) s" | tee -a "$LOG"
+echo "[cifar10_gpu] $PART done in $((SECONDS - START)) s" | tee -a "$LOG"
