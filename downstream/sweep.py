@@ -177,7 +177,8 @@ def render(spec, rows: list[dict], random: dict) -> str:
                    f"{f', ≤ {limit / 60:g} min of training per run' if limit else ''}): "
                    f"{'reached' if reached else 'not reached'} at this point's epochs.")
     return (f"# Sweep `{spec.sweep}` (profile {spec.profile})\n\n"
-            f"Spec: `configs/sweeps/{spec.sweep}.py` (what each point changes and why). Seed 0, one run per method "
+            f"Spec: `configs/sweeps/{spec.sweep}.py` (what each point changes and why; settings stopped early, "
+            f"and why, in its comments). Seed 0, one run per method "
             f"and point, pretrained on `train_minus_val` (45,000 images); kNN (k=200, T=0.1) of the last epoch on "
             f"the held-out `val` split (5,000), the 45,000 as the bank; the test split is never used. `train_s`: "
             f"seconds of training iterations (kNN monitor excluded); `wall_s`: the whole run, on the machine's "
