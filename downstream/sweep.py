@@ -152,7 +152,8 @@ def select(spec, rows: list[dict], random: dict) -> tuple[str | None, list[str]]
         lower = min(methods[m]["val_knn_top1"] for m in METHODS)
         slowest = max(float(methods[m]["train_s"] or 0) for m in METHODS)
         margin = f"{lower - floor:+.2f} over the better random init" if floor is not None else "random init pending"
-        lines.append(f"- `{name}`: lower of the two {lower:.2f} ({margin}); slower method trained {slowest / 60:.1f} min")
+        lines.append(f"- `{name}`: lower of the two {lower:.2f} ({margin}); "
+                     f"slower method trained {slowest / 60:.1f} min")
         if best_value is None or lower > best_value:
             best, best_value = name, lower
     return best, lines
