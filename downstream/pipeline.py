@@ -115,10 +115,17 @@ def run_diagnostics(profile: str, data_root: str, runs_dir: str, dry_run: bool) 
     return lines
 
 
-def run_state(run, checkpoint: str | None) -> tuple[str, str]:
+def run_state(run, checkpoint: str | None, archive: Path | None = None) -> tuple[str, str]:
     """('run' | 'skip' | 'stale', why). Stale: finished, but from another config or input checkpoint (e.g. its
-    pretraining was redone); it is kept and reported, and only `--force` replaces it."""
+    pretraining was redone); it is kept and reported, and only `--force` replaces it. `archive`: where an archived
+    profile keeps finished records (`results/<profile>/records/`, committed): a run found there with the same
+    config is skipped even without its run directory, so a study accumulates over sessions and clones."""
     record = read_record(run.work_dir)
+    if record is None and archive is not None:
+        archived = read_record(archive / run.stage / run.run_id)
+        if archived and archived.get("status") == "finished" and \
+                archived.get("config_file_sha256") == config_file_sha256(run.config):
+            return "skip", f"finished, archived in {archive}"
     if record is None:
         return "run", "new"
     if record.get("status") != "finished":
@@ -243,6 +250,7 @@ def main(argv=None) -> int:
     failed: dict[str, str] = {}
     stale: list[str] = []
     runs = the_plan.pretrain_runs + the_plan.downstream_runs
+    archive = Path(args.results_dir) / args.profile / "records" if args.profile in report.ARCHIVED_PROFILES else None
     for index, run in enumerate(runs, 1):
         head = f"[{index}/{len(runs)}] {run.stage:12} {run.run_id}"
         dependency = getattr(run, "pretrain_run", None)
@@ -251,7 +259,13 @@ def main(argv=None) -> int:
             print(f"{head}: not run ({failed[run.run_id]})")
             continue
         checkpoint = run.checkpoint_arg(args.data_root) if hasattr(run, "checkpoint_arg") else None
-        state, why = run_state(run, checkpoint)
+        state, why = run_state(run, checkpoint, archive)
+        if state == "run" and dependency and checkpoint and not Path(checkpoint).exists() and archive is not None:
+            # its pretraining is archived (record, no checkpoint): it cannot run from here
+            failed[run.run_id] = (f"needs {checkpoint}; {dependency} is archived without its checkpoint "
+                                  f"(rerun it: --force --force-pretrain --only <its row>)")
+            print(f"{head}: not run ({failed[run.run_id]})")
+            continue
         if args.cfg_options and state in ("skip", "stale"):
             # the file hashes cannot see the options: the runner compares the resolved config's hash
             state, why = "run", "--cfg-options given: the runner checks its finished record"

@@ -75,3 +75,40 @@ def test_records_are_archived_and_the_table_rebuilds_from_the_archive(tmp_path):
     assert (out / "cifar10" / "figures" / "pretrain_curves.png").stat().st_size > 1000
     assert report.random_knn_lines(rebuilt) == {"random init (random-knn)": 33.0,
                                                 "random init (random-bnraw-knn)": 37.0}
+
+
+def test_archived_runs_are_skipped_without_their_run_dirs_and_their_downstream_says_why(tmp_path):
+    """A study accumulates over clones: seed 0 committed under results/cifar10/records/ is not rerun by
+    `--seeds 0,1`; a downstream run whose pretraining is archived without a checkpoint is refused by name."""
+    from suite.records import config_file_sha256
+
+    the_plan = plan("cifar10", seeds=(0,), only="cifar10:leoclr-knn,cifar10:leoclr-linear",
+                    runs_dir=str(tmp_path / "runs"))
+    pretrain_run = the_plan.pretrain_runs[0]
+    knn, linear = sorted(the_plan.downstream_runs, key=lambda r: r.stage)
+    archive = tmp_path / "results" / "cifar10" / "records"
+
+    def archived(run, config_hash):
+        (archive / run.stage / run.run_id).mkdir(parents=True, exist_ok=True)
+        (archive / run.stage / run.run_id / "record.json").write_text(json.dumps(
+            {"schema": 1, "status": "finished", "stage": run.stage, "run_id": run.run_id, "profile": "cifar10",
+             "seed": 0, "method": "leoclr", "metrics": {}, "rows": [], "config_file_sha256": config_hash}))
+
+    archived(pretrain_run, config_file_sha256(pretrain_run.config))
+    archived(knn, config_file_sha256(knn.config))
+    assert pipeline.run_state(pretrain_run, None, archive)[0] == "skip"
+    assert pipeline.run_state(knn, knn.checkpoint_arg(), archive)[0] == "skip"
+    assert pipeline.run_state(pretrain_run, None, None) == ("run", "new")   # profiles without an archive
+    assert pipeline.run_state(linear, linear.checkpoint_arg(), archive) == ("run", "new")
+    (tmp_path / "data" / "cifar10").mkdir(parents=True)
+    (tmp_path / "data" / "cifar10" / "cifar10-uint8.npz").write_bytes(b"")   # the data step sees a cache
+    out = subprocess.run([sys.executable, "-m", "downstream.pipeline", "--profile", "cifar10", "--only",
+                          "cifar10:leoclr-knn,cifar10:leoclr-linear", "--runs-dir", str(tmp_path / "runs"),
+                          "--results-dir", str(tmp_path / "results"), "--data-root", str(tmp_path / "data")],
+                         cwd=REPO, capture_output=True, text=True)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert f"{pretrain_run.run_id}: skipped (finished, archived in" in out.stdout
+    assert f"not run (needs {linear.checkpoint_arg()}; {pretrain_run.run_id} is archived without" in out.stdout
+    assert not (tmp_path / "runs" / "cifar10" / "pretrain").exists()   # nothing was trained
+    archived(pretrain_run, "another config")
+    assert pipeline.run_state(pretrain_run, None, archive) == ("run", "new")
