@@ -33,7 +33,7 @@ from pathlib import Path
 
 from downstream.tables import DESCRIPTORS, PROFILES, REFERENCE_DIR, Table, load_tables, read_reference
 from downstream.verdict import Paired, compare_paired
-from suite.records import write_record
+from suite.records import archive_run
 from downstream.verdict import summary as verdict_summary
 
 OUR_COLUMNS = ("table", "row", "profile", "method") + DESCRIPTORS + (
@@ -687,13 +687,9 @@ def archive_records(records: list[dict], archive: Path, profile: str, warnings: 
     """Copy each finished record (and its curves CSV) to `archive/<stage>/<run_id>/`, then return the records of
     the archive: the runs here plus every run committed earlier (the study accumulates over sessions). A run
     present in both is taken from here."""
-    import shutil
-
     for record in records:
         target = archive / record.get("stage", "unknown") / record.get("run_id", Path(record["_dir"]).name)
-        write_record(target, {k: v for k, v in record.items() if not k.startswith("_")})
-        if record.get("curves") and (Path(record["_dir"]) / record["curves"]).is_file():
-            shutil.copyfile(Path(record["_dir"]) / record["curves"], target / Path(record["curves"]).name)
+        archive_run(record, record["_dir"], target)
     return load_records(None, profile, warnings, base=archive)
 
 

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from suite.records import read_record, write_record
+from suite.records import archive_run, read_record
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("mocov2", "leoclr")
@@ -59,13 +58,13 @@ def settings(base: str, options: dict) -> dict:
             "temperature": cfg.model.temperature, "batch": batch, "epochs": cfg.train_cfg.max_epochs}
 
 
-def run_dirs(spec, runs_dir: str) -> Path:
+def sweep_runs_dir(spec, runs_dir: str) -> Path:
     return Path(runs_dir) / f"{spec.sweep}-sweep"
 
 
 def planned(spec, args) -> list[tuple[str, str, list[str]]]:
     """(point, method, command) in run order: the random-init references first (minutes), then the points."""
-    py, root = sys.executable, run_dirs(spec, args.runs_dir)
+    py, root = sys.executable, sweep_runs_dir(spec, args.runs_dir)
     common = ["--seed", "0", "--profile", spec.profile, "--data-root", args.data_root]
     force = ["--force"] if args.force else []
     runs = [("random", variant, [py, "-m", "downstream.knn", config, "--checkpoint", "random", *common,
@@ -88,12 +87,8 @@ def planned(spec, args) -> list[tuple[str, str, list[str]]]:
 
 def archive(spec, args, point: str, method: str, work_dir: Path) -> None:
     record = read_record(work_dir)
-    if not record or record.get("status") != "finished":
-        return
-    target = archive_dir(spec, args) / point / method
-    write_record(target, record)
-    if record.get("curves") and (work_dir / record["curves"]).is_file():
-        shutil.copyfile(work_dir / record["curves"], target / Path(record["curves"]).name)
+    if record and record.get("status") == "finished":
+        archive_run(record, work_dir, archive_dir(spec, args) / point / method)
 
 
 def archive_dir(spec, args) -> Path:
@@ -208,10 +203,10 @@ def main(argv=None) -> int:
         for i, (point, method, command) in enumerate(runs, 1):
             print(f"[{i}/{len(runs)}] {point}/{method}: {' '.join(command[1:])}")
         return 0
-    if spec.profile.startswith("cifar10"):  # the CIFAR-10 cache, as the pipeline makes it
-        from downstream.pipeline import generate_data
-        for line in generate_data(spec.profile, args.data_root, dry_run=False):
-            print(line)
+    from downstream.pipeline import generate_data  # the profile's data, as the pipeline makes it
+
+    for line in generate_data(spec.profile, args.data_root, dry_run=False):
+        print(line)
     failed = []
     for i, (point, method, command) in enumerate(runs, 1):
         work_dir = Path(command[command.index("--work-dir") + 1])

@@ -87,6 +87,18 @@ def config_file_sha256(config_path: str | os.PathLike) -> str:
     return sha256_text(Config.fromfile(str(config_path)).pretty_text)
 
 
+def archive_run(record: dict, run_dir: str | os.PathLike, target: str | os.PathLike) -> Path:
+    """Copy a finished run's record (its `_`-prefixed in-memory fields dropped) and its curves CSV from `run_dir` to
+    `target`: how the committed archives (`results/<profile>/records/`, a sweep's `records/`) are filled."""
+    import shutil
+
+    path = write_record(target, {k: v for k, v in record.items() if not k.startswith("_")})
+    curves = Path(run_dir) / record["curves"] if record.get("curves") else None
+    if curves is not None and curves.is_file():
+        shutil.copyfile(curves, Path(target) / curves.name)
+    return path
+
+
 def read_record(run_dir: str | os.PathLike) -> dict | None:
     path = Path(run_dir) / "record.json"
     if not path.exists():
