@@ -529,6 +529,27 @@ def _status_line(result: TableResult) -> str:
     return f"Fresh: {result.have}/{result.expected} rows from finished records."
 
 
+def goal_line(result: TableResult) -> str | None:
+    """The table's own bar (`goal` in its config), checked on the means of its rows: each of `rows` must clear
+    the best of `over` by `margin` points; "not assessed" while any of them has no number."""
+    goal = result.table.goal
+    if not goal:
+        return None
+    means = {line["row"]: _float(line["ours"]) for line in result.lines
+             if line["metric"] == goal["metric"] and line["state"] == OK}
+    refs = {key: means[key] for key in goal["over"] if means.get(key) is not None}
+    label = (f"each of {', '.join(f'`{k}`' for k in goal['rows'])} ≥ {goal['margin']:g} points of "
+             f"{goal['metric']} over the better random init")
+    if len(refs) < len(goal["over"]) or any(means.get(key) is None for key in goal["rows"]):
+        return f"**Goal** ({label}): not assessed (rows without records)."
+    ref_key = max(refs, key=refs.get)
+    margins = {key: means[key] - refs[ref_key] for key in goal["rows"]}
+    reached = all(m >= goal["margin"] for m in margins.values())
+    return (f"**Goal** ({label}, here `{ref_key}` {refs[ref_key]:.2f}): "
+            + ", ".join(f"`{k}` {m:+.2f}" for k, m in margins.items())
+            + f" (means over seeds): {'reached' if reached else 'not reached'}.")
+
+
 def _hours(seconds: float) -> str:
     return f"{seconds / 60:.1f} min" if seconds < 3600 else f"{seconds / 3600:.2f} h"
 
@@ -609,6 +630,9 @@ def render_readme(profile: str, results: list[TableResult], pretrain_records: li
         out += [f'<a id="{r.table.name}"></a>', f"## {r.table.title} (`{r.table.name}`)", "", _status_line(r), ""]
         out += render_table(r.lines, profile)
         out += [f"*Note.* {r.table.note}", ""]
+        goal = goal_line(r)
+        if goal:
+            out += [goal, ""]
         if r.table.name in figures:
             out += [f"![{r.table.name}](figures/{figures[r.table.name].name})", ""]
         entry = provenance.get("tables", {}).get(r.table.name, {})

@@ -58,6 +58,7 @@ COVERAGE = {("scenes", "smoke"): ("leoclr", "mocov2", "random"), ("scenes", "tin
 PAPER_ONLY_TABLES = tuple(t for t in TABLE_IDS if t not in SUITE_TABLES)
 DEFAULT_DATA_ROOT = "data"
 _SPEC_KEYS = ("pretrain", "downstream", "checkpoint", "runner")
+_GOAL_KEYS = ("metric", "margin", "rows", "over")
 _ROW_KEYS = ("row", "method", "stage", "metrics", "gap", "compare") + DESCRIPTORS
 
 
@@ -126,6 +127,9 @@ class Table:
     note: str
     rows: list
     path: Path
+    # a bar the table's own rows are held to (suite tables): dict(metric, margin, rows, over), rendered by the
+    # report as reached / not reached; None for the paper's tables, whose bar is the paper's number
+    goal: dict | None = None
 
     def row(self, key: str) -> Row:
         for row in self.rows:
@@ -219,8 +223,15 @@ def _load_table(path: Path) -> Table:
             specs={p: spec for p in PROFILES
                    if (spec := _spec(name, key, p, raw.get(profile_key(p)))) is not None},
             gap=tuple(raw["gap"]) if raw.get("gap") else None, compare=dict(raw.get("compare") or {})))
+    goal = cfg.get("goal")
+    if goal is not None:
+        goal = dict(goal)
+        if set(goal) != set(_GOAL_KEYS):
+            raise TableError(f"table {name!r} ({path}): `goal` needs exactly the keys {list(_GOAL_KEYS)}, "
+                             f"got {sorted(goal)}")
+        goal.update(rows=list(goal["rows"]), over=list(goal["over"]), margin=float(goal["margin"]))
     return Table(name=name, title=cfg.title, metrics=tuple(cfg.metrics), stage=stage, note=cfg.note, rows=rows,
-                 path=path)
+                 path=path, goal=goal)
 
 
 def load_tables(names=None, *, validate: bool = True, check_files: bool = True, tables_dir=None,
@@ -297,6 +308,12 @@ def validate_tables(tables, *, check_files: bool = True, check_reference: bool =
         keys = [row.key for row in table.rows]
         for key in sorted({k for k in keys if keys.count(k) > 1}):
             problems.append(f"table {t!r}: row key {key!r} is used {keys.count(key)} times")
+        if table.goal:
+            for key in table.goal["rows"] + table.goal["over"]:
+                if key not in keys:
+                    problems.append(f"table {t!r}: `goal` names row {key!r}, which the table does not have")
+            if table.goal["metric"] not in table.metrics:
+                problems.append(f"table {t!r}: `goal` metric {table.goal['metric']!r} not in {table.metrics}")
         for row in table.rows:
             where = f"table {t!r} row {row.key!r}"
             if row.method not in METHODS:
