@@ -646,8 +646,10 @@ def render_readme(profile: str, results: list[TableResult], pretrain_records: li
     out += list(extra)
     out += ["## Pretraining runs", ""]
     if pretrain_records:
-        out += ["| run | method | seed | iterations | epochs | global batch | kNN top-1 | wall time | commit |",
-                "|---|---|---|---|---|---|---|---|---|"]
+        out += ["Training: seconds of training iterations (`train_s`, epoch-based runs; the kNN monitor and "
+                "checkpoints not counted); wall time: the whole run on the machine's load at the time.", "",
+                "| run | method | seed | iterations | epochs | global batch | kNN top-1 | training | wall time | "
+                "commit |", "|---|---|---|---|---|---|---|---|---|---|"]
         for rec in sorted(pretrain_records, key=lambda r: r.get("run_id", "")):
             m = rec.get("metrics") or {}
             # counts moved from `metrics` to the record itself (contracts.md §3); older records keep them there
@@ -655,7 +657,8 @@ def render_readme(profile: str, results: list[TableResult], pretrain_records: li
             batch = f"{rec.get('global_batch', '')}{' (≠ protocol)' if rec.get('batch_mismatch') else ''}"
             out.append(f"| `{rec.get('run_id')}` | {METHOD_LABELS.get(rec.get('method'), rec.get('method'))} | "
                        f"{rec.get('seed')} | {count('iterations')} | {count('epochs')} | {batch} | "
-                       f"{m.get('knn_top1', '')} | {_hours(float(rec.get('wall_s') or 0))} | "
+                       f"{m.get('knn_top1', '')} | {_hours(float(rec['train_s'])) if rec.get('train_s') else '—'} | "
+                       f"{_hours(float(rec.get('wall_s') or 0))} | "
                        f"`{rec.get('git_commit', '')}` |")
         out.append("")
     else:

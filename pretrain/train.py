@@ -11,6 +11,7 @@ Rerunning the same command resumes an interrupted run and skips a finished one (
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
@@ -76,6 +77,7 @@ def main(argv=None) -> int:
 
     from pretrain.data import check_loader_config
     from pretrain.export import ExportMetaHook, export_checkpoint, export_meta
+    from pretrain.hooks import TrainTimeBudgetHook
 
     _, world_size = init_distributed(args.launcher)
     cfg, seed, run_id = load_config(args)
@@ -97,6 +99,14 @@ def main(argv=None) -> int:
 
     runner = Runner.from_cfg(cfg)
     runner.register_hook(ExportMetaHook(export_meta(cfg, config_sha256=cfg_hash, seed=seed)))
+    # an epoch-based run records its seconds of training iterations (`train_s`: what "≤ N min of training" is
+    # judged by; wall time also holds the kNN monitor, checkpoints and the machine's other load). A config's
+    # TrainTimeBudgetHook also stops on them; without one an unbounded one only measures (registered here, so the
+    # config and its hash stay as they are). The hook times whole epochs, so iteration-based runs have no train_s
+    timed = next((hook for hook in runner.hooks if type(hook).__name__ == "TrainTimeBudgetHook"), None)
+    if timed is None and "max_epochs" in cfg.train_cfg:
+        timed = TrainTimeBudgetHook(max_train_s=math.inf)
+        runner.register_hook(timed)
     record = new_record(stage="pretrain", profile=cfg.profile, run_id=run_id, config=cfg.config_path, cfg=cfg,
                         seed=seed, method=METHODS.get(cfg.model.type, cfg.model.type.lower()),
                         rows=parse_rows(args.rows), inputs=inputs)
@@ -109,10 +119,7 @@ def main(argv=None) -> int:
         sidecar = export_checkpoint(work_dir, backbone, overwrite=True)
         knn = next((hook.last for hook in runner.hooks if type(hook).__name__ == "KNNMonitorHook"), None)
         metrics = {"knn_top1": round(knn[1], 2)} if knn else {}
-        # seconds of training iterations alone (monitor and checkpoints not counted; this attempt only), where a
-        # time budget is kept: what a time-capped run or a sweep point is judged by
-        budget = next((hook for hook in runner.hooks if type(hook).__name__ == "TrainTimeBudgetHook"), None)
-        timing = {"train_s": round(budget.spent, 1)} if budget is not None else {}
+        timing = {"train_s": round(timed.spent, 1)} if timed is not None else {}  # this attempt's only
         # counts live beside the metrics, which are percentages (contracts.md §3)
         recorder.finish(metrics, iterations=sidecar["iterations"], epochs=sidecar["epochs"], curves="curves.csv",
                         **timing,

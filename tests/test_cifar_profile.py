@@ -39,12 +39,12 @@ def test_the_data_step_uses_the_shared_tarball_or_says_what_to_put_where(tmp_pat
     assert pipeline.cifar10_command(spec, str(tmp_path / "d"), download=False) is None  # cached: nothing to do
 
 
-def _record(runs, stage, run_id, seed, method, row, metrics, curves=None):
+def _record(runs, stage, run_id, seed, method, row, metrics, curves=None, **extra):
     run_dir = runs / "cifar10" / stage / run_id
     run_dir.mkdir(parents=True)
     record = {"schema": 1, "stage": stage, "profile": "cifar10", "run_id": run_id, "seed": seed, "method": method,
               "metrics": metrics, "rows": [{"table": "cifar10", "row": row}] if row else [], "status": "finished",
-              "wall_s": 60.0, "git_commit": "abc", "finished": "2026-01-01T00:00:00+00:00", "curves": curves}
+              "wall_s": 60.0, "git_commit": "abc", "finished": "2026-01-01T00:00:00+00:00", "curves": curves, **extra}
     (run_dir / "record.json").write_text(json.dumps(record))
     return run_dir
 
@@ -58,7 +58,8 @@ def test_records_are_archived_and_the_table_rebuilds_from_the_archive(tmp_path):
     _record(runs, "knn", "knn--random-s0", 0, "random", "random-knn", {"knn_top1": 33.0})
     _record(runs, "knn", "knn--random-bnraw-s0", 0, "random", "random-bnraw-knn", {"knn_top1": 37.0})
     for method in ("leoclr", "mocov2"):
-        run_dir = _record(runs, "pretrain", f"{method}-s0", 0, method, None, {"knn_top1": 40.0}, "curves.csv")
+        run_dir = _record(runs, "pretrain", f"{method}-s0", 0, method, None, {"knn_top1": 40.0}, "curves.csv",
+                          **({"train_s": 1500.0} if method == "leoclr" else {}))  # older records have none
         (run_dir / "curves.csv").write_text("step,epoch,loss,lr,knn_top1,pos_sim,neg_sim\n"
                                             "195,1,8.1,0.03,35.0,,\n390,2,7.9,0.03,38.0,,\n")
     report.write_report("cifar10", runs, out, tables=tables)
@@ -73,6 +74,8 @@ def test_records_are_archived_and_the_table_rebuilds_from_the_archive(tmp_path):
     readme = (out / "cifar10" / "README.md").read_text()
     knn = next(l for l in readme.splitlines() if "`leoclr-knn`" in l and "| knn_top1 |" in l)
     assert "| 3 | +2.07 |" in knn and knn.rstrip().endswith("| LeOCLR ahead |")
+    assert "| `leoclr-s0` | LeOCLR | 0 |" in readme and "| 40.0 | 25.0 min | 1.0 min |" in readme
+    assert "| 40.0 | — | 1.0 min |" in readme   # MoCo-v2's record has no train_s
     assert (out / "cifar10" / "figures" / "pretrain_curves.png").stat().st_size > 1000
     assert report.random_knn_lines(rebuilt) == {"random init (random-knn)": 33.0,
                                                 "random init (random-bnraw-knn)": 37.0}
