@@ -27,10 +27,23 @@ cd "$REPO"
 PROFILE=cifar10-gpu
 
 if [[ "${1:-}" == "--import" ]]; then
-  # here: the tarball brought back -> runs/cifar10-gpu/ (records, curves, logs) -> the report's archive and table
+  # here: the tarball brought back -> <runs>/cifar10-gpu/ (records, curves, logs) -> the report's archive and table.
+  # A record brought back never replaces one here (finished work is not overwritten): any clash stops the import
+  # before anything is unpacked. RUNS_DIR / RESULTS_DIR (default runs, results) as the pipeline's flags.
   src="${2:?usage: bash scripts/cifar10_gpu.sh --import DIR_WITH_cifar10-gpu.tar.gz}"
-  tar xzf "$src/cifar10-gpu.tar.gz" runs/"$PROFILE"
-  exec .venv/bin/python -m downstream.report --profile "$PROFILE"
+  tarball="$src/cifar10-gpu.tar.gz" runs="${RUNS_DIR:-runs}" results="${RESULTS_DIR:-results}"
+  [[ -f "$tarball" ]] || { echo "--import: no $tarball (the device call's files_at)" >&2; exit 1; }
+  clashes=()
+  while read -r member; do
+    [[ "$member" == */record.json && -e "$runs/${member#runs/}" ]] && clashes+=("$runs/${member#runs/}")
+  done < <(tar tzf "$tarball" "runs/$PROFILE")
+  if (( ${#clashes[@]} )); then
+    printf -- "--import: %s is already here; not replaced (move it aside to import $tarball)\n" "${clashes[@]}" >&2
+    exit 1
+  fi
+  mkdir -p "$runs"
+  tar xzf "$tarball" --strip-components=1 -C "$runs" "runs/$PROFILE"
+  exec .venv/bin/python -m downstream.report --profile "$PROFILE" --runs-dir "$runs" --out "$results"
 fi
 
 OUT="${1:?usage: bash scripts/cifar10_gpu.sh OUT_DIR [all|pretrain|downstream] | --import DIR}"

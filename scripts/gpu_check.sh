@@ -45,13 +45,12 @@ esac
 [[ -n "$OUT_DIR" ]] || usage
 mkdir -p "$OUT_DIR"
 
-if [[ $DRY_RUN == 1 && -x "$REPO/.venv/bin/python" ]]; then
-  PY="${GPU_CHECK_PYTHON:-$REPO/.venv/bin/python}"
-else
-  PY="${GPU_CHECK_PYTHON:-python3}"
-fi
 export PYTHONPATH="$REPO"
-if [[ $DRY_RUN == 0 ]]; then
+if [[ $DRY_RUN == 1 ]]; then  # here: the project's environment where there is one
+  default_py=python3
+  [[ -x "$REPO/.venv/bin/python" ]] && default_py="$REPO/.venv/bin/python"
+  PY="${GPU_CHECK_PYTHON:-$default_py}"
+else                          # on the device: its python3 and the carried wheels (sets PY and PYTHONPATH)
   source scripts/device_env.sh
 fi
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS="${OMP_NUM_THREADS:-4}"
