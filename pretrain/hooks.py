@@ -98,6 +98,19 @@ class TrainTimeBudgetHook(Hook):
         self.max_train_s = float(max_train_s)
         self.spent, self.epochs_timed = 0.0, 0
 
+    def before_train(self, runner) -> None:
+        # a resumed run (it starts past epoch 0) goes on from its checkpoint's count, so its train_s and budget
+        # hold every attempt; a fresh one, even with weights loaded from another run, starts from zero
+        saved = getattr(self, "saved", None)
+        if saved and runner.epoch > 0:
+            self.spent, self.epochs_timed = float(saved["spent_s"]), int(saved["epochs_timed"])
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        checkpoint.setdefault("meta", {})["train_time"] = {"spent_s": self.spent, "epochs_timed": self.epochs_timed}
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        self.saved = (checkpoint.get("meta") or {}).get("train_time")
+
     def before_train_epoch(self, runner) -> None:
         self.epoch_start = time.perf_counter()
 

@@ -73,3 +73,24 @@ def test_train_time_budget_stops_at_an_epoch_end(data_root, tmp_path):
                        "--cfg-options", *TINY]) == 0
     assert epochs(json.loads((work_dir / "record.json").read_text())) == 1
     assert [int(r["step"]) for r in curves(work_dir) if r["knn_top1"]] == [2]
+
+
+def test_train_time_carries_over_a_resume_but_not_a_weights_load():
+    """train_s counts every attempt of a resumed run (the count rides in the checkpoint's meta), and a run that
+    only loads another run's weights starts from zero."""
+    from types import SimpleNamespace
+
+    from pretrain.hooks import TrainTimeBudgetHook
+    first = TrainTimeBudgetHook(max_train_s=float("inf"))
+    first.spent, first.epochs_timed = 600.0, 2
+    checkpoint = {"meta": {"epoch": 2}}
+    first.before_save_checkpoint(None, checkpoint)
+    resumed, loaded = TrainTimeBudgetHook(float("inf")), TrainTimeBudgetHook(float("inf"))
+    for hook, epoch in ((resumed, 2), (loaded, 0)):
+        hook.after_load_checkpoint(None, checkpoint)
+        hook.before_train(SimpleNamespace(epoch=epoch))
+    assert (resumed.spent, resumed.epochs_timed) == (600.0, 2)
+    assert (loaded.spent, loaded.epochs_timed) == (0.0, 0)
+    fresh = TrainTimeBudgetHook(float("inf"))
+    fresh.before_train(SimpleNamespace(epoch=0))   # no checkpoint loaded at all
+    assert fresh.spent == 0.0
