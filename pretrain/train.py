@@ -119,7 +119,7 @@ def main(argv=None) -> int:
         sidecar = export_checkpoint(work_dir, backbone, overwrite=True)
         knn = next((hook.last for hook in runner.hooks if type(hook).__name__ == "KNNMonitorHook"), None)
         metrics = {"knn_top1": round(knn[1], 2)} if knn else {}
-        timing = {"train_s": round(timed.spent, 1)} if timed is not None else {}  # this attempt's only
+        timing = {"train_s": round(timed.spent, 1)} if timed is not None else {}  # all attempts of a resumed run
         # counts live beside the metrics, which are percentages (contracts.md §3)
         recorder.finish(metrics, iterations=sidecar["iterations"], epochs=sidecar["epochs"], curves="curves.csv",
                         **timing,
