@@ -97,13 +97,13 @@ class TrainTimeBudgetHook(Hook):
     def __init__(self, max_train_s: float):
         self.max_train_s = float(max_train_s)
         self.spent, self.epochs_timed = 0.0, 0
+        self.saved = None  # the count a loaded checkpoint carried (after_load_checkpoint)
 
     def before_train(self, runner) -> None:
         # a resumed run (it starts past epoch 0) goes on from its checkpoint's count, so its train_s and budget
         # hold every attempt; a fresh one, even with weights loaded from another run, starts from zero
-        saved = getattr(self, "saved", None)
-        if saved and runner.epoch > 0:
-            self.spent, self.epochs_timed = float(saved["spent_s"]), int(saved["epochs_timed"])
+        if self.saved and runner.epoch > 0:
+            self.spent, self.epochs_timed = float(self.saved["spent_s"]), int(self.saved["epochs_timed"])
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         checkpoint.setdefault("meta", {})["train_time"] = {"spent_s": self.spent, "epochs_timed": self.epochs_timed}

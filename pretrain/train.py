@@ -103,7 +103,7 @@ def main(argv=None) -> int:
     # judged by; wall time also holds the kNN monitor, checkpoints and the machine's other load). A config's
     # TrainTimeBudgetHook also stops on them; without one an unbounded one only measures (registered here, so the
     # config and its hash stay as they are). The hook times whole epochs, so iteration-based runs have no train_s
-    timed = next((hook for hook in runner.hooks if type(hook).__name__ == "TrainTimeBudgetHook"), None)
+    timed = next((hook for hook in runner.hooks if isinstance(hook, TrainTimeBudgetHook)), None)
     if timed is None and "max_epochs" in cfg.train_cfg:
         timed = TrainTimeBudgetHook(max_train_s=math.inf)
         runner.register_hook(timed)
