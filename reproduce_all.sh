@@ -8,8 +8,8 @@
 #   bash reproduce_all.sh --profile paper --slurm --gpus 8    # each run through srun (call inside an allocation)
 #
 # Resumable: rerun the same command after an interruption; finished runs are skipped, nothing finished is
-# overwritten without --force. All options: .venv/bin/python -m downstream.pipeline --help
+# overwritten without --force. All options: .venv/bin/python -m suite.pipeline --help
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 bash scripts/setup_env.sh
-exec .venv/bin/python -m downstream.pipeline "$@"
+exec .venv/bin/python -m suite.pipeline "$@"

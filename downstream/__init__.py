@@ -1,4 +1,7 @@
-"""Downstream evaluation of pretrained backbones (linear probe, fine-tuning, transfer).
+"""Downstream evaluation of pretrained backbones: classification (linear, semi-supervised, transfer, kNN, the
+L-BFGS probe), detection (MMDetection) and segmentation (MMSegmentation), and what the runners share
+(`mm_common`, `datasets`, `precise_bn`, `subsets`, `inspect`).
 
-Backbones are obtained through ``pretrain.checkpoints.load_backbone`` only; ``python -m downstream.inspect CKPT``
+Third floor (contracts.md v5): imports `common`, and from `pretrain` only what the runners need (the backbone loader
+``pretrain.checkpoints``, the data readers, the kNN vote), never training code. ``python -m downstream.inspect CKPT``
 shows how a checkpoint maps onto a torchvision ResNet before any evaluation is run."""

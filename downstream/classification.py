@@ -5,7 +5,7 @@ backbone), fine-tuning (semi-supervised subsets, transfer), and the pieces `down
     python -m downstream.finetune CONFIG --checkpoint CKPT|random [common flags]   (= downstream.semisup)
     torchrun --nproc_per_node 8 -m downstream.linear CONFIG --checkpoint CKPT --launcher pytorch
 
-Common flags (suite.records.add_common_args): --work-dir --profile --seed --data-root --resume --force
+Common flags (common.records.add_common_args): --work-dir --profile --seed --data-root --resume --force
 --rows table:row[,...] --launcher --cfg-options, plus --amp bf16|fp16 (GPU only).
 
 The run directory defaults to ``runs/<profile>/<stage>/<config stem>--<backbone id>-s<seed>``, where the
@@ -46,11 +46,11 @@ import downstream.datasets  # noqa: F401  (registers the datasets and the sample
 from downstream.datasets import FeatureDataset, collate_batched
 from pretrain.checkpoints import (FEATURE_DIMS, BackboneLoadError, load_backbone, read_backbone_state_dict,
                                   sidecar_path)
-from suite.plain_checkpoint import PlainCheckpointHook  # noqa: F401  (registers the hook the configs name)
-from suite.precise_bn import update_bn_stats
-from suite.splits import held_out_split
-from suite.launch import init_distributed, rank_zero_decides, wrap_for_device
-from suite.records import (RunRecorder, add_common_args, batch_fields, config_sha256, new_record, parse_rows,
+from pretrain.plain_checkpoint import PlainCheckpointHook  # noqa: F401  (registers the hook the configs name)
+from downstream.precise_bn import update_bn_stats
+from pretrain.datasets.splits import held_out_split
+from common.launch import init_distributed, rank_zero_decides, wrap_for_device
+from common.records import (RunRecorder, add_common_args, batch_fields, config_sha256, new_record, parse_rows,
                            prepare_run_dir)
 
 METHODS = ("leoclr", "mocov2", "random", "supervised", "external")
@@ -196,7 +196,7 @@ def backbone_fingerprint(backbone: nn.Module) -> dict[str, str]:
 def recalibrate_bn(backbone: nn.Module, preprocess, dataset, batch_size=256, max_samples=None, num_workers=0,
                    logger=None) -> int:
     """Re-estimate every BatchNorm's running mean/var as the plain average over forward passes of (up to
-    ``max_samples``, evenly spaced) images of ``dataset`` (`suite.precise_bn.update_bn_stats`, the mechanism the
+    ``max_samples``, evenly spaced) images of ``dataset`` (`downstream.precise_bn.update_bn_stats`, the mechanism the
     detection configs' precise BN uses); no gradient, weights untouched. Returns the count."""
     indices = list(range(len(dataset)))
     if max_samples and max_samples < len(indices):
@@ -678,7 +678,7 @@ def _subset_input(cfg) -> dict | None:
     if dataset.get("subset_file"):
         path = Path(dataset.subset_file)
         path = path if path.is_absolute() else Path(dataset.data_root) / path
-        from suite.records import sha256_file
+        from common.records import sha256_file
         return {"path": str(path), "sha256": sha256_file(path) if path.is_file() else None}
     if dataset.get("subset_percent"):
         from downstream.subsets import subset_lines

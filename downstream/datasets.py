@@ -33,8 +33,8 @@ from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 from torchvision import transforms as T
 
-from suite.cifar import SafeUnpickler, load_cifar10, select_split
-from suite.splits import stratified_subset
+from pretrain.datasets.cifar import SafeUnpickler, load_cifar10, select_split
+from pretrain.datasets.splits import stratified_subset
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 IMAGEFOLDER_HINT = ("expected ImageFolder layout <data_root>/<split>/<class>/<image files>, e.g. "
@@ -216,7 +216,7 @@ class ClsImageFolder(_LabelledImages):
 
 
 # ----------------------------------------------------------------------------------------------- CIFAR / STL
-_SafeUnpickler = SafeUnpickler  # the allow-list unpickler lives in suite.cifar, shared with pretraining
+_SafeUnpickler = SafeUnpickler  # the allow-list unpickler lives in pretrain.datasets.cifar, shared with pretraining
 
 
 CIFAR_FILES = {
@@ -229,11 +229,11 @@ CIFAR_FILES = {
 
 @DATASETS.register_module()
 class CifarDataset(_LabelledImages):
-    """CIFAR-10 / CIFAR-100. CIFAR-10 through `suite.cifar.load_cifar10` (its cache, the python pickles, an
+    """CIFAR-10 / CIFAR-100. CIFAR-10 through `pretrain.datasets.cifar.load_cifar10` (its cache, the python pickles, an
     ImageFolder or the JPEG tarball, in ``data_root`` or its parent); CIFAR-100 from the python pickles
     (``data_root`` = the extracted folder, e.g. ``data/cifar-100-python``). ``split``: ``train`` (50,000) or
     ``test`` (10,000); for CIFAR-10 also ``val`` (5,000) and ``train_minus_val`` (45,000), 10 % of each training
-    class held out (`suite.cifar.select_split`)."""
+    class held out (`pretrain.datasets.cifar.select_split`)."""
 
     def __init__(self, data_root, split="train", variant="cifar10", pipeline=None, seed=0):
         super().__init__(pipeline, seed)
@@ -244,8 +244,8 @@ class CifarDataset(_LabelledImages):
             raise ValueError(f"{variant} split {split!r}: expected 'train' or 'test'")
         root = Path(data_root)
         self.data_root, self.split = str(root), split
-        if variant == "cifar10":  # every copy suite.cifar reads (cache, pickles, ImageFolder, the JPEG tarball);
-            try:                  # also its val / train_minus_val splits (suite.cifar.select_split)
+        if variant == "cifar10":  # every copy pretrain.datasets.cifar reads (cache, pickles, ImageFolder, the JPEG tarball);
+            try:                  # also its val / train_minus_val splits (pretrain.datasets.cifar.select_split)
                 arrays = select_split(load_cifar10(root), split)
             except FileNotFoundError as err:
                 raise DatasetNotFound(str(err)) from err

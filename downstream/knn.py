@@ -1,4 +1,4 @@
-"""Weighted kNN classification of a frozen backbone (Wu et al. 2018's weighted vote, `suite.knn`; k and T from the
+"""Weighted kNN classification of a frozen backbone (Wu et al. 2018's weighted vote, `pretrain.knn`; k and T from the
 config: k=20, T=0.07 on ImageNet, k=200, T=0.1 on CIFAR, as the literature reports them).
 
     python -m downstream.knn CONFIG --checkpoint CKPT|random [common flags]
@@ -21,7 +21,7 @@ from mmengine.registry import DATASETS, LOOPS, METRICS
 from mmengine.runner import BaseLoop
 
 from downstream.classification import extract_features, recalibrate_bn, run_stage, unwrap
-from suite.knn import weighted_knn_top1
+from pretrain.knn import weighted_knn_top1
 
 
 @METRICS.register_module()

@@ -12,7 +12,7 @@ The pieces, in the order a run uses them:
 * `verify_loaded` (run by `BackboneLoadCheckHook` after mmengine's init, before the first iteration): every
   backbone / shared-head tensor must equal the checkpoint's. mmengine loads `Pretrained` with `strict=False`, so
   a wrong prefix or a missing part would otherwise only log a warning and train from random weights.
-* `PlainCheckpointHook` (from `suite.plain_checkpoint`, shared with pretraining and classification): checkpoints
+* `PlainCheckpointHook` (from `pretrain.plain_checkpoint`, shared with pretraining and classification): checkpoints
   that `torch.load(weights_only=True)` reads (resume).
 * `run`: the CLI body shared by both runners (records, skip/resume/force, metric names of contracts.md §3).
 
@@ -35,8 +35,8 @@ import numpy as np
 import torch
 
 from pretrain.checkpoints import BackboneLoadError, LoadReport, load_backbone, read_backbone_state_dict
-from suite.launch import init_distributed, rank_zero_decides, wrap_for_device
-from suite.records import (RunRecorder, add_common_args, batch_fields, config_sha256, dataset_input, new_record,
+from common.launch import init_distributed, rank_zero_decides, wrap_for_device
+from common.records import (RunRecorder, add_common_args, batch_fields, config_sha256, dataset_input, new_record,
                            parse_rows, prepare_run_dir)
 
 INIT_FILE = "init_backbone.pth"
@@ -385,7 +385,7 @@ def verify_loaded(model: torch.nn.Module, reference: dict[str, torch.Tensor], pa
 # ---------------------------------------------------------------------------------------------- hooks
 from mmengine.hooks import Hook  # noqa: E402
 
-from suite.plain_checkpoint import PlainCheckpointHook  # noqa: E402
+from pretrain.plain_checkpoint import PlainCheckpointHook  # noqa: E402
 
 
 class BackboneLoadCheckHook(Hook):

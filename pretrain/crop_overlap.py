@@ -196,7 +196,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", help="output folder (default runs/<profile>/diagnostic/crop_overlap-<dataset>-<json stem>-s<seed>)")
     args = parser.parse_args(argv)
 
-    from suite.records import (SCHEMA, git_commit, hardware, now, prepare_run_dir, sha256_file, sha256_text,
+    from common.records import (SCHEMA, git_commit, hardware, now, prepare_run_dir, sha256_file, sha256_text,
                                write_record)
     coco, images = Path(args.coco), Path(args.images)
     if not coco.is_file():

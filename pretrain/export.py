@@ -20,7 +20,7 @@ import torch
 from mmengine.hooks import Hook
 
 from pretrain.checkpoints import BackboneLoadError, build_resnet, read_backbone_state_dict, save_backbone
-from suite.records import git_commit, sha256_file
+from common.records import git_commit, sha256_file
 
 METHODS = {"MoCoV2": "mocov2", "LeOCLR": "leoclr"}
 # contracts.md §7: the plain-data fields a pretraining checkpoint carries for its export.

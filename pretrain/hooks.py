@@ -1,4 +1,4 @@
-"""Hooks: the kNN monitor, the curves CSV and the train-time budget (plain-type checkpoints: `suite.plain_checkpoint`)."""
+"""Hooks: the kNN monitor, the curves CSV and the train-time budget (plain-type checkpoints: `pretrain.plain_checkpoint`)."""
 from __future__ import annotations
 
 import csv
@@ -16,8 +16,8 @@ from mmengine.registry import DATASETS, HOOKS
 from torch.utils.data import DataLoader
 
 from pretrain.data import EvalImageFolder
-from suite.knn import weighted_knn_top1
-from suite.plain_checkpoint import PlainCheckpointHook  # noqa: F401  (registers the hook the configs name)
+from pretrain.knn import weighted_knn_top1
+from pretrain.plain_checkpoint import PlainCheckpointHook  # noqa: F401  (registers the hook the configs name)
 
 @torch.no_grad()
 def extract_features(model, preprocess, dataset, batch_size: int, num_workers: int = 0):

@@ -16,8 +16,8 @@ import os
 import sys
 from pathlib import Path
 
-from suite.launch import init_distributed, rank_zero_decides, wrap_for_device
-from suite.records import (RunRecorder, add_common_args, batch_fields, config_sha256, dataset_input, new_record,
+from common.launch import init_distributed, rank_zero_decides, wrap_for_device
+from common.records import (RunRecorder, add_common_args, batch_fields, config_sha256, dataset_input, new_record,
                            parse_rows, prepare_run_dir, sha256_file)
 
 REGISTERING_MODULES = ("pretrain.mocov2", "pretrain.leoclr", "pretrain.data", "pretrain.hooks", "pretrain.loops")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The cifar10-gpu profile inside one device lease (issue #12): CIFAR-10 decoded from the carried JPEG copy, both
 # pretrainings capped at 2 minutes of training each (configs/pretrain/cifar10/*_r18-cifar_1xb512-2min_cifar10.py),
-# then every downstream row of the cifar10 table. Each step runs through downstream.pipeline, the same commands as
+# then every downstream row of the cifar10 table. Each step runs through suite.pipeline, the same commands as
 # `reproduce_all.sh --profile cifar10-gpu`; the device machine has its own Python, so scripts/setup_env.sh is
 # bypassed and the carried wheels are used instead (scripts/device_env.sh).
 #
@@ -43,7 +43,7 @@ if [[ "${1:-}" == "--import" ]]; then
   fi
   mkdir -p "$runs"
   tar xzf "$tarball" --strip-components=1 -C "$runs" "runs/$PROFILE"
-  exec .venv/bin/python -m downstream.report --profile "$PROFILE" --runs-dir "$runs" --out "$results"
+  exec .venv/bin/python -m suite.report --profile "$PROFILE" --runs-dir "$runs" --out "$results"
 fi
 
 OUT="${1:?usage: bash scripts/cifar10_gpu.sh OUT_DIR [all|pretrain|downstream] | --import DIR}"
@@ -76,11 +76,11 @@ step() {  # step NAME DEADLINE_S COMMAND...: the command under min(its deadline,
   return $rc
 }
 
-PIPELINE=("$PY" -m downstream.pipeline --profile "$PROFILE" --seeds "$SEEDS" --keep-going)
+PIPELINE=("$PY" -m suite.pipeline --profile "$PROFILE" --seeds "$SEEDS" --keep-going)
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee -a "$LOG"
 if [[ $PART != downstream ]]; then
-  step cifar10-cache 90 "$PY" -m suite.cifar data/cifar10 --source .device/data/cifar10-jpeg.tar.gz
+  step cifar10-cache 90 "$PY" -m pretrain.datasets.cifar data/cifar10 --source .device/data/cifar10-jpeg.tar.gz
   # each method's pretraining (alone on the machine) and its kNN row, which needs only seconds of GPU
   step leoclr 280 "${PIPELINE[@]}" --only cifar10:leoclr-knn
   step mocov2 280 "${PIPELINE[@]}" --only cifar10:mocov2-knn
@@ -99,5 +99,5 @@ if [[ $PART != pretrain ]]; then
   pack
 fi
 # the report alone (the pipeline would resume an unfinished probe here instead of reporting)
-step report 40 "$PY" -m downstream.report --profile "$PROFILE"
+step report 40 "$PY" -m suite.report --profile "$PROFILE"
 echo "[cifar10_gpu] $PART done in $((SECONDS - START)) s" | tee -a "$LOG"

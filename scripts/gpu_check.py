@@ -52,7 +52,7 @@ import json, importlib, subprocess
 mods = ["torch", "torchvision", "numpy", "PIL", "cv2", "yaml", "rich", "mmengine", "addict", "yapf", "termcolor",
         "platformdirs", "kornia", "kornia_rs", "pycocotools", "mmengine.runner", "pretrain.train", "pretrain.bench",
         "pretrain.data", "pretrain.mocov2", "pretrain.leoclr", "pretrain.hooks", "pretrain.loops",
-        "pretrain.datasets.scenes", "pretrain.datasets.in_memory", "suite.cifar"]
+        "pretrain.datasets.scenes", "pretrain.datasets.in_memory", "pretrain.datasets.cifar"]
 versions = {m: getattr(importlib.import_module(m), "__version__", None) for m in mods}
 import torch
 stack = {"python": __import__("sys").version.split()[0], "torch": torch.__version__, "cuda": torch.version.cuda,
@@ -251,7 +251,7 @@ def main(argv=None) -> int:
 
     # (c) the cifar10-gpu configs on the carried CIFAR-10 copy, time-capped
     cifar_root = work / "cifar"
-    check.part("cifar10-cache", [py, "-m", "suite.cifar", str(cifar_root / "cifar10"), "--source",
+    check.part("cifar10-cache", [py, "-m", "pretrain.datasets.cifar", str(cifar_root / "cifar10"), "--source",
                                  str(CARRIED_DATA)], 40)
     for method, config in CIFAR_CONFIGS.items():
         run_dir = work / "runs" / f"cifar10-{method}"

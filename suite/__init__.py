@@ -1,4 +1,5 @@
-"""Small shared utilities (run records, provenance) used by both `pretrain` and `downstream`.
+"""The replication suite around the methods: dataset preparation (`prepare`), which runs feed which table
+(`tables`), running them (`pipeline`, `sweep`), and reading the records back (`report`, `verdict`).
 
-Imports only the standard library at module level, so importing it has no side effects on training.
-"""
+Top floor (contracts.md v5): may import `common`, `pretrain` and `downstream`; runs the runners as processes, so in
+practice it imports `common.records` and the data readers only. Nothing imports it."""

@@ -4,10 +4,10 @@ import json
 import pytest
 from mmengine.config import Config
 
-from downstream import report
-from downstream.tables import load_tables
+from suite import report
+from suite.tables import load_tables
 from pretrain import train
-from suite.records import batch_fields
+from common.records import batch_fields
 
 TINY = "configs/pretrain/tiny/mocov2_r18_1xb8-4it_scenes32.py"
 

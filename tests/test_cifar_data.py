@@ -1,4 +1,4 @@
-"""CIFAR-10 in memory (suite/cifar.py, pretrain/datasets/in_memory.py) from tiny fakes of both on-disk formats:
+"""CIFAR-10 in memory (pretrain/datasets/cifar.py, pretrain/datasets/in_memory.py) from tiny fakes of both on-disk formats:
 the python pickles torchvision downloads, and the JPEG copy's ImageFolder, packed or extracted."""
 import os
 import pickle
@@ -9,8 +9,8 @@ import pytest
 import torch
 from PIL import Image
 
-from suite import cifar
-from suite.cifar import load_cifar10
+from pretrain.datasets import cifar
+from pretrain.datasets.cifar import load_cifar10
 
 PER_BATCH = 6
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from pretrain import train
-from suite import cifar
+from pretrain.datasets import cifar
 
 CPU = "configs/pretrain/cifar10/{}_r18_1xb64-coslr-6e_cifar10.py"
 TINY = ["train_dataloader.batch_size=16", "train_dataloader.num_workers=0", "train_dataloader.persistent_workers=False",

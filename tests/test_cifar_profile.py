@@ -7,19 +7,19 @@ import sys
 from pathlib import Path
 
 
-from downstream import pipeline, report
-from downstream.tables import load_tables, plan, validate_tables
+from suite import pipeline, report
+from suite.tables import load_tables, plan, validate_tables
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_the_cifar10_dry_run_lists_every_row_of_its_table():
-    out = subprocess.run([sys.executable, "-m", "downstream.pipeline", "--profile", "cifar10", "--dry-run",
+    out = subprocess.run([sys.executable, "-m", "suite.pipeline", "--profile", "cifar10", "--dry-run",
                           "--data-root", "/nonexistent"], cwd=REPO, capture_output=True, text=True, check=True).stdout
     for row in ("leoclr-knn", "mocov2-knn", "leoclr-linear", "mocov2-linear", "random-knn", "random-linear",
                 "random-bnraw-knn"):
         assert f"cifar10:{row}" in out
-    assert "[data] " in out and "-m suite.cifar /nonexistent/cifar10" in out
+    assert "[data] " in out and "-m pretrain.datasets.cifar /nonexistent/cifar10" in out
     gpu = plan("cifar10-gpu")
     assert {run.config for run in gpu.pretrain_runs} == {
         f"configs/pretrain/cifar10/{m}_r18-cifar_1xb512-2min_cifar10.py" for m in ("leoclr", "mocov2")}
@@ -29,7 +29,7 @@ def test_the_data_step_uses_the_shared_tarball_or_says_what_to_put_where(tmp_pat
     spec = {"folder": "cifar10", "candidates": ["shared/cifar10-jpeg.tar.gz"]}
     monkeypatch.setattr(pipeline, "REPO_ROOT", tmp_path)
     assert pipeline.cifar10_command(spec, str(tmp_path / "d"), download=False) == [
-        sys.executable, "-m", "suite.cifar", str(tmp_path / "d" / "cifar10")]   # suite.cifar then explains
+        sys.executable, "-m", "pretrain.datasets.cifar", str(tmp_path / "d" / "cifar10")]   # pretrain.datasets.cifar then explains
     (tmp_path / "shared").mkdir()
     (tmp_path / "shared" / "cifar10-jpeg.tar.gz").write_bytes(b"")
     assert pipeline.cifar10_command(spec, str(tmp_path / "d"), download=True)[-3:] == [
@@ -95,7 +95,7 @@ def test_records_are_archived_and_the_table_rebuilds_from_the_archive(tmp_path):
 def test_archived_runs_are_skipped_without_their_run_dirs_and_their_downstream_says_why(tmp_path):
     """A study accumulates over clones: seed 0 committed under results/cifar10/records/ is not rerun by
     `--seeds 0,1`; a downstream run whose pretraining is archived without a checkpoint is refused by name."""
-    from suite.records import config_file_sha256
+    from common.records import config_file_sha256
 
     the_plan = plan("cifar10", seeds=(0,), only="cifar10:leoclr-knn,cifar10:leoclr-linear",
                     runs_dir=str(tmp_path / "runs"))
@@ -117,7 +117,7 @@ def test_archived_runs_are_skipped_without_their_run_dirs_and_their_downstream_s
     assert pipeline.run_state(linear, linear.checkpoint_arg(), archive) == ("run", "new")
     (tmp_path / "data" / "cifar10").mkdir(parents=True)
     (tmp_path / "data" / "cifar10" / "cifar10-uint8.npz").write_bytes(b"")   # the data step sees a cache
-    out = subprocess.run([sys.executable, "-m", "downstream.pipeline", "--profile", "cifar10", "--only",
+    out = subprocess.run([sys.executable, "-m", "suite.pipeline", "--profile", "cifar10", "--only",
                           "cifar10:leoclr-knn,cifar10:leoclr-linear", "--runs-dir", str(tmp_path / "runs"),
                           "--results-dir", str(tmp_path / "results"), "--data-root", str(tmp_path / "data")],
                          cwd=REPO, capture_output=True, text=True)

@@ -6,7 +6,7 @@ One module fixture runs, as `python -m torch.distributed.run --standalone --npro
     workers, as a preempted node) right after its first checkpoint, rerun (resumes there), then rerun with `--force`
     (moves the resumed run aside, once, and trains uninterrupted: the reference the resumed run must match);
   - the tiny linear protocol and the tiny detector with SyncBN (reverted to per-process BN on CPUs,
-    `suite.launch.CPUDistributedDataParallel`), started beside the pretraining chain: they need no pretrained
+    `common.launch.CPUDistributedDataParallel`), started beside the pretraining chain: they need no pretrained
     backbone (`--checkpoint random`), and 2 cores time-share the processes better than they wait on each
     other's start-up.
 Sampler sharding is checked in-process on the sampler the pretraining configs use.
@@ -218,7 +218,7 @@ def test_one_cpu_process_under_torchrun_is_wrapped_without_device_ids(monkeypatc
     so the CPU wrapper is needed for one process too."""
     from mmengine.config import Config
 
-    from suite import launch
+    from common import launch
 
     monkeypatch.setattr(launch.dist, "is_initialized", lambda: True)
     monkeypatch.setattr(launch.torch.cuda, "is_available", lambda: False)
@@ -233,7 +233,7 @@ def test_cpu_wrapper_reverts_syncbn_to_batchnorm(tmp_path):
     from mmengine.registry import MODEL_WRAPPERS
     from torch import nn
 
-    import suite.launch  # noqa: F401  (registers the wrapper)
+    import common.launch  # noqa: F401  (registers the wrapper)
 
     module = nn.Sequential(nn.Conv2d(3, 4, 3), nn.SyncBatchNorm(4))
     dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'init'}", rank=0, world_size=1)

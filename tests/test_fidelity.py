@@ -239,7 +239,7 @@ class TinyDetector(nn.Module):
 
 
 def test_precise_bn_averages_batch_statistics_over_training_batches():
-    from suite.precise_bn import PreciseBNHook
+    from downstream.precise_bn import PreciseBNHook
 
     torch.manual_seed(0)
     batches = [torch.randn(4, 3, 5, 5) * (i + 1) + i for i in range(6)]
@@ -268,7 +268,7 @@ def test_precise_bn_is_on_in_the_detection_paper_configs(path):
     cfg = Config.fromfile(str(path))
     hooks = [h for h in cfg.custom_hooks if h["type"] == "PreciseBNHook"]
     assert hooks == [dict(type="PreciseBNHook", num_iters=200)]  # detectron2 TEST.PRECISE_BN.NUM_ITER
-    assert "suite.precise_bn" in cfg.custom_imports.imports
+    assert "downstream.precise_bn" in cfg.custom_imports.imports
 
 
 # ================================================================================================ 4. STL-10
@@ -285,8 +285,8 @@ def test_knn_table_protocol_uses_the_full_bank_and_the_literature_k_and_t():
     cfg = Config.fromfile(str(REPO / "configs/knn/knn_r50_in1k.py"))
     assert (cfg.test_evaluator.k, cfg.test_evaluator.temperature) == (20, 0.07)
     assert not cfg.test_cfg.bank.get("max_samples") and cfg.test_cfg.bank.split == "train"
-    import suite.knn
-    assert "k = 200, T = 0.1" in suite.knn.__doc__ and "k = 20, T = 0.07" in suite.knn.__doc__
+    import pretrain.knn
+    assert "k = 200, T = 0.1" in pretrain.knn.__doc__ and "k = 20, T = 0.07" in pretrain.knn.__doc__
 
 
 # ================================================================================================ 7. linear best/last

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from downstream import pipeline
-from downstream.tables import load_tables, plan
-from suite.records import config_file_sha256, write_record
+from suite import pipeline
+from suite.tables import load_tables, plan
+from common.records import config_file_sha256, write_record
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_paper_dry_run_lists_every_paper_table_with_estimates():
-    out = subprocess.run([sys.executable, "-m", "downstream.pipeline", "--profile", "paper", "--dry-run",
+    out = subprocess.run([sys.executable, "-m", "suite.pipeline", "--profile", "paper", "--dry-run",
                           "--data-root", "/datasets"], cwd=REPO, capture_output=True, text=True, check=True).stdout
     paper_tables = [t.name for t in load_tables() if t.applies_to("paper")]
     assert set(paper_tables) >= {"in1k_linear", "in1k_semisup", "transfer", "voc_det", "small_datasets",
@@ -78,7 +78,7 @@ def test_a_changed_config_is_not_skipped(smoke_knn):
 
 
 def test_gpus_per_stage_and_cfg_options_reach_every_run():
-    out = subprocess.run([sys.executable, "-m", "downstream.pipeline", "--profile", "paper", "--dry-run",
+    out = subprocess.run([sys.executable, "-m", "suite.pipeline", "--profile", "paper", "--dry-run",
                           "--data-root", "/datasets", "--gpus", "pretrain=8,detection=8,segmentation=4",
                           "--cfg-options", "train_dataloader.num_workers=4", "--allow-batch-mismatch"],
                          cwd=REPO, capture_output=True, text=True, check=True).stdout
@@ -90,6 +90,6 @@ def test_gpus_per_stage_and_cfg_options_reach_every_run():
         assert (f"--nproc_per_node={nproc}" in line) == (nproc is not None), line
         assert ("--launcher pytorch" in line) == (nproc is not None), line
         assert line.endswith("--allow-batch-mismatch --cfg-options train_dataloader.num_workers=4"), line
-    bad = subprocess.run([sys.executable, "-m", "downstream.pipeline", "--dry-run", "--gpus", "pretrian=8"],
+    bad = subprocess.run([sys.executable, "-m", "suite.pipeline", "--dry-run", "--gpus", "pretrian=8"],
                          cwd=REPO, capture_output=True, text=True)
     assert bad.returncode != 0 and "unknown stage 'pretrian'" in bad.stderr

@@ -1,4 +1,4 @@
-"""`python -m downstream.prepare` on tiny fakes of each raw format (no network): layouts, counts, held-out
+"""`python -m suite.prepare` on tiny fakes of each raw format (no network): layouts, counts, held-out
 validation lists, links, manifests, refusals."""
 import dataclasses
 import io
@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from scipy.io import savemat
 
-from downstream import prepare as P
+from suite import prepare as P
 from downstream.datasets import DatasetNotFound, STL10Dataset, scan_image_folder
 
 

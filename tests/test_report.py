@@ -1,4 +1,4 @@
-"""Reference CSVs, table configs, the run plan and the report (downstream/tables.py, downstream/report.py).
+"""Reference CSVs, table configs, the run plan and the report (suite/tables.py, suite/report.py).
 
 Fast: no training; the report runs on synthetic records written to tmp dirs."""
 import csv
@@ -8,8 +8,8 @@ import math
 
 import pytest
 
-from downstream import report
-from downstream.tables import (COVERAGE, PAPER_ONLY_TABLES, REFERENCE_COLUMNS, REFERENCE_DIR, REFERENCE_STATUSES,
+from suite import report
+from suite.tables import (COVERAGE, PAPER_ONLY_TABLES, REFERENCE_COLUMNS, REFERENCE_DIR, REFERENCE_STATUSES,
                                SUITE_TABLES, TABLE_IDS, Row, RunSpec, TableError, load_tables, missing_files, plan,
                                read_reference, validate_tables)
 

@@ -1,4 +1,4 @@
-"""downstream.sweep: the plan (random-init references first, a point's options passed to both methods), and the
+"""suite.sweep: the plan (random-init references first, a point's options passed to both methods), and the
 table rebuilt from archived records (settings read from the merged configs, the max-of-min selection, the goal)."""
 import argparse
 import csv
@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from downstream import sweep
-from suite.records import write_record
+from suite import sweep
+from common.records import write_record
 
 SPEC = """
 sweep = 'cifar10'
@@ -32,7 +32,7 @@ def spec(tmp_path):
 
 
 def args(spec, tmp_path, only=None):
-    """The namespace downstream.sweep's parser makes, with tmp folders."""
+    """The namespace suite.sweep's parser makes, with tmp folders."""
     return argparse.Namespace(spec=spec, only=only, data_root="data", runs_dir=str(tmp_path / "runs"),
                               results_dir=str(tmp_path / "results"), force=False)
 

@@ -1,4 +1,4 @@
-"""CI's end-to-end run (issue 10): the tiny profile through `downstream.pipeline`, the driver `reproduce_all.sh`
+"""CI's end-to-end run (issue 10): the tiny profile through `suite.pipeline`, the driver `reproduce_all.sh`
 runs, with the same subprocesses and no mocks: data generation → pretraining of both methods → kNN, linear,
 semi-supervised, transfer, detection, segmentation → report, in temporary folders. A second invocation skips
 every run."""
@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from downstream.tables import plan
+from suite.tables import plan
 
 REPO = Path(__file__).resolve().parents[1]
 STAGES = {"pretrain", "knn", "linear", "semisup", "transfer", "detection", "segmentation"}
 
 
 def _pipeline(tmp: Path) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "downstream.pipeline", "--profile", "tiny", "--data-root", str(tmp / "data"),
+    command = [sys.executable, "-m", "suite.pipeline", "--profile", "tiny", "--data-root", str(tmp / "data"),
                "--runs-dir", str(tmp / "runs"), "--results-dir", str(tmp / "results")]
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600,
                           env={**os.environ, "PYTHONPATH": str(REPO)})

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from downstream import pipeline
-from downstream.tables import load_tables, referenced_files
+from suite import pipeline
+from suite.tables import load_tables, referenced_files
 from pretrain.checkpoints import build_resnet
 from pretrain.export import EXPORT_META_KEYS, export_checkpoint
-from suite.records import config_sha256, prepare_run_dir, write_record
+from common.records import config_sha256, prepare_run_dir, write_record
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -137,7 +137,7 @@ def test_a_finished_run_is_skipped_or_refused(tmp_path):
 
 
 def test_an_interrupted_process_leaves_its_record_running_for_resume(tmp_path):
-    from suite.records import RunRecorder, read_record
+    from common.records import RunRecorder, read_record
 
     for exc in (KeyboardInterrupt(), RuntimeError("[../gloo/transport/tcp/pair.cc:534] Connection closed by peer")):
         run = tmp_path / type(exc).__name__

@@ -6,9 +6,9 @@ import json
 import pytest
 from scipy import stats
 
-from downstream import report
-from downstream.tables import load_tables
-from downstream.verdict import AHEAD, BEHIND, UNRESOLVED, compare_paired
+from suite import report
+from suite.tables import load_tables
+from suite.verdict import AHEAD, BEHIND, UNRESOLVED, compare_paired
 
 
 def test_ahead_behind_tie_and_single_seed():

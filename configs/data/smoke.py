@@ -1,4 +1,4 @@
-# Generated datasets of the smoke profile (contracts.md §5): `downstream.pipeline` renders each entry with
+# Generated datasets of the smoke profile (contracts.md §5): `suite.pipeline` renders each entry with
 # `python -m pretrain.datasets.scenes` under --data-root (default ./data) before any run, and skips an entry whose
 # folder already holds the same parameters. Same seed ⇒ byte-identical files.
 scenes = [

@@ -9,7 +9,7 @@
 # the verified checkpoint and checks every tensor after init; the base config's caffe ImageNet weights are
 # removed here. Numbers from this engine are not interchangeable with detectron2's (tables name the engine).
 _base_ = 'mmdet::pascal_voc/faster-rcnn_r50-caffe-c4_ms-18k_voc0712.py'
-custom_imports = dict(imports=['downstream.detection', 'suite.precise_bn'],  # ResLayerExtraNorm, TrainOnDifficultBoxes;
+custom_imports = dict(imports=['downstream.detection', 'downstream.precise_bn'],  # ResLayerExtraNorm, TrainOnDifficultBoxes;
                       allow_failed_imports=False)                           # PreciseBNHook
 
 profile = 'paper'
@@ -111,5 +111,5 @@ default_hooks = dict(
 log_processor = dict(by_epoch=False)
 randomness = dict(seed=0, deterministic=False)
 # detectron2's TEST.PRECISE_BN (on in MoCo's configs): BN statistics re-estimated on 200 training batches before
-# every evaluation (suite/precise_bn.py)
+# every evaluation (downstream/precise_bn.py)
 custom_hooks = [dict(type='PreciseBNHook', num_iters=200)]

@@ -7,7 +7,7 @@
 #   python -m downstream.detection configs/detection/mask-rcnn_r50-c4_1x_coco.py --checkpoint CKPT \
 #       --cfg-options train_dataloader.batch_size=16          # one GPU; or torchrun 8 x 2 with --launcher pytorch
 _base_ = 'mmdet::mask_rcnn/mask-rcnn_r50-caffe-c4_1x_coco.py'
-custom_imports = dict(imports=['downstream.detection', 'suite.precise_bn'],  # ResLayerExtraNorm, PreciseBNHook
+custom_imports = dict(imports=['downstream.detection', 'downstream.precise_bn'],  # ResLayerExtraNorm, PreciseBNHook
                       allow_failed_imports=False)
 
 profile = 'paper'

@@ -1,7 +1,7 @@
 # Weighted kNN of a frozen ResNet-50 trunk on ImageNet-1K, as the literature reports it: bank = the whole training
 # split (1.28 M images), queries = the val split, resize 256 / centre crop 224, Wu et al. 2018's weighted vote with
 # k=20, T=0.07 (solo-learn's WeightedKNNClassifier defaults; mmselfsup's test_knn.py: full bank, T=0.07, k=20 among
-# its 10/20/100/200). CIFAR uses InstDisc's k=200, T=0.1 instead (suite/knn.py). The pretraining kNN monitor (k=20,
+# its 10/20/100/200). CIFAR uses InstDisc's k=200, T=0.1 instead (pretrain/knn.py). The pretraining kNN monitor (k=20,
 # T=0.1, a 10 % bank) is a training curve, not this protocol. Random init gets its BN statistics re-estimated on
 # the bank split first.
 _base_ = ['../_base_/classification_runtime.py']

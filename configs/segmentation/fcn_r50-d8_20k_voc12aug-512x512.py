@@ -37,7 +37,7 @@ protocol_batch = 16  # [choice] mmseg's 4 x 4; another is refused (--allow-batch
 train_dataloader = dict(batch_size=4)  # per GPU: 4 x 4 = 16; one GPU: 16
 default_hooks = dict(checkpoint=dict(by_epoch=False, interval=2000, max_keep_ckpts=2, save_last=True))
 randomness = dict(seed=0, deterministic=False)
-# Precise BN (suite/precise_bn.py; detectron2's TEST.PRECISE_BN, on in MoCo's detection configs) is off here:
+# Precise BN (downstream/precise_bn.py; detectron2's TEST.PRECISE_BN, on in MoCo's detection configs) is off here:
 # mmselfsup's segmentation benchmark has none. Switch it on with
-#   custom_imports = dict(imports=['suite.precise_bn'], allow_failed_imports=False)
+#   custom_imports = dict(imports=['downstream.precise_bn'], allow_failed_imports=False)
 #   custom_hooks = [dict(type='PreciseBNHook', num_iters=200)]

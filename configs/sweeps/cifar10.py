@@ -1,5 +1,5 @@
 # The CPU sweep of the cifar10 profile (issue #12): which stem, lr, τ and epochs make both methods learn on 2 cores.
-#   python -m downstream.sweep configs/sweeps/cifar10.py [--only NAME,...] [--dry-run]
+#   python -m suite.sweep configs/sweeps/cifar10.py [--only NAME,...] [--dry-run]
 # Every point pretrains both methods once (seed 0) on `train_minus_val` (45,000 images) from the sweep bases
 # (configs/pretrain/cifar10/sweep/), and is judged by the kNN top-1 (k=200, T=0.1) of its last epoch on the
 # held-out `val` split (5,000 images, 10 % of each training class, seed 0) against the 45,000 as the bank: the

@@ -1,5 +1,5 @@
-# ImageNet-1K linear evaluation: which runs feed which row (contracts.md §3). Read by downstream/tables.py
-# (plan, --only, --dry-run) and downstream/report.py; the paper's numbers are in results/reference/in1k_linear.csv.
+# ImageNet-1K linear evaluation: which runs feed which row (contracts.md §3). Read by suite/tables.py
+# (plan, --only, --dry-run) and suite/report.py; the paper's numbers are in results/reference/in1k_linear.csv.
 # A row is one run per profile: `paper=dict(...)` (and, in the suite's own tables, `smoke=` / `tiny=` /
 # `cifar10=` / `cifar10_gpu=`) gives the pretraining config (None: no pretraining; then `checkpoint` is a file,
 # or nothing for random init) and the downstream config for that profile; a profile the row does not name does

@@ -4,5 +4,5 @@
 # test 8,041.
 _base_ = ['./_base_/logistic_probe.py']
 dataset_name = 'cars'
-data_root = 'data/cars'  # ImageFolder data/cars/{train,val,test}/<class>/ (python -m downstream.prepare)
+data_root = 'data/cars'  # ImageFolder data/cars/{train,val,test}/<class>/ (python -m suite.prepare)
 probe = dict(train=dict(data_root=data_root), val=dict(data_root=data_root), test=dict(data_root=data_root))

@@ -4,5 +4,5 @@
 # test 25,250.
 _base_ = ['./_base_/logistic_probe.py']
 dataset_name = 'food101'
-data_root = 'data/food101'  # ImageFolder data/food101/{train,val,test}/<class>/ (python -m downstream.prepare)
+data_root = 'data/food101'  # ImageFolder data/food101/{train,val,test}/<class>/ (python -m suite.prepare)
 probe = dict(train=dict(data_root=data_root), val=dict(data_root=data_root), test=dict(data_root=data_root))

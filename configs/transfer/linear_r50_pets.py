@@ -4,6 +4,6 @@
 # seed 0) / test 3,669.
 _base_ = ['./_base_/logistic_probe.py']
 dataset_name = 'pets'
-data_root = 'data/pets'  # ImageFolder data/pets/{train,val,test}/<class>/ (python -m downstream.prepare)
+data_root = 'data/pets'  # ImageFolder data/pets/{train,val,test}/<class>/ (python -m suite.prepare)
 probe = dict(train=dict(data_root=data_root), val=dict(data_root=data_root), test=dict(data_root=data_root),
              select_by='mean_per_class_acc')  # the benchmark's metric for this dataset

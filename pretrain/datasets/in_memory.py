@@ -13,7 +13,7 @@ from torch.utils.data import Dataset
 
 from pretrain.data import sample_seed
 from pretrain.tensor_views import BatchedViews
-from suite.cifar import load_cifar10, select_split
+from pretrain.datasets.cifar import load_cifar10, select_split
 
 READERS = {"cifar10": (load_cifar10, select_split)}
 
@@ -27,10 +27,10 @@ def batched_collate(batch):
 class InMemoryImages(Dataset):
     """One split of a small dataset as a uint8 N×3×H×W tensor on `device`, plus labels.
 
-    `data_root`: where the reader looks (for `cifar10` see `suite.cifar`: the cache, the python pickles, an
+    `data_root`: where the reader looks (for `cifar10` see `pretrain.datasets.cifar`: the cache, the python pickles, an
     ImageFolder or the JPEG tarball); `download=True` lets it fetch the official copy. `split`: for `cifar10`
     `train`, `test`, or `val` / `train_minus_val` (10 % of each training class held out, for choosing settings
-    without the test split: `suite.cifar.select_split`)."""
+    without the test split: `pretrain.datasets.cifar.select_split`)."""
 
     def __init__(self, data_root, split="train", reader="cifar10", device="cpu", download=False):
         if reader not in READERS:

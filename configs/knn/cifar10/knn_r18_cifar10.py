@@ -4,7 +4,7 @@
 _base_ = ['../knn_r50_in1k.py']
 profile = 'cifar10'
 dataset_name = 'cifar10'
-data_root = 'data/cifar10'   # suite/cifar.py's cache (the pipeline makes it), or any copy it reads
+data_root = 'data/cifar10'   # pretrain/datasets/cifar.py's cache (the pipeline makes it), or any copy it reads
 
 model = dict(arch='resnet18', stem='standard',
              data_preprocessor=dict(mean=(125.307, 122.961, 113.8575), std=(51.5865, 50.847, 51.255)))

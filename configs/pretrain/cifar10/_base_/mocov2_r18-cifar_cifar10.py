@@ -7,7 +7,7 @@
 _base_ = ['../../_base_/mocov2_r50_in1k.py']
 custom_imports = dict(imports=['pretrain.datasets.in_memory'], allow_failed_imports=False)
 dataset_name = 'cifar10'
-data_root = 'data/cifar10'   # the cache, cifar-10-batches-py/, an ImageFolder or cifar10-jpeg.tar.gz (suite/cifar.py)
+data_root = 'data/cifar10'   # the cache, cifar-10-batches-py/, an ImageFolder or cifar10-jpeg.tar.gz (pretrain/datasets/cifar.py)
 data_device = 'cpu'          # 'cuda': data and views resident on the GPU (then num_workers=0)
 epochs = 200                 # [moco-cifar]
 protocol_batch = 512         # [moco-cifar] global batch (contracts.md §7 guard)

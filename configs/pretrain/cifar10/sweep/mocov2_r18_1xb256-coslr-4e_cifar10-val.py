@@ -1,7 +1,7 @@
-# The base of the cifar10 CPU sweep (issue #12; configs/sweeps/cifar10.py, python -m downstream.sweep): MoCo-v2 with
+# The base of the cifar10 CPU sweep (issue #12; configs/sweeps/cifar10.py, python -m suite.sweep): MoCo-v2 with
 # the [moco-cifar] recipe at the sweep's starting point (the cifar10 CPU profile's first settings: standard stem,
 # batch 256, lr 0.06 per 512, τ 0.1), trained on `train_minus_val` (45,000 images) with its kNN monitor on the held-out
-# `val` split (5,000 images, 10 % of each training class, seed 0: suite.cifar.select_split), so that settings are
+# `val` split (5,000 images, 10 % of each training class, seed 0: pretrain.datasets.cifar.select_split), so that settings are
 # chosen without the test split. Each sweep point moves stem, batch, lr, τ or epochs with --cfg-options. The
 # starting point is written out here, not inherited from the profile's config, so that the profile can take the
 # sweep's choice without changing the points already run.

@@ -1,10 +1,10 @@
 """The whole DAG behind `reproduce_all.sh`: data → pretraining (both methods) → every downstream protocol → report.
 
-    python -m downstream.pipeline                                  # smoke profile, seed 0
-    python -m downstream.pipeline --profile paper --dry-run --data-root /datasets
-    python -m downstream.pipeline --only voc_det --gpus 8          # one table, 8 GPUs per run (torchrun)
-    python -m downstream.pipeline --seeds 0,1,2                    # seed repeats (pretraining, kNN, linear)
-    python -m downstream.pipeline --profile tiny --runs-dir /tmp/r --results-dir /tmp/res --data-root /tmp/d  # CI
+    python -m suite.pipeline                                  # smoke profile, seed 0
+    python -m suite.pipeline --profile paper --dry-run --data-root /datasets
+    python -m suite.pipeline --only voc_det --gpus 8          # one table, 8 GPUs per run (torchrun)
+    python -m suite.pipeline --seeds 0,1,2                    # seed repeats (pretraining, kNN, linear)
+    python -m suite.pipeline --profile tiny --runs-dir /tmp/r --results-dir /tmp/res --data-root /tmp/d  # CI
 
 Resumable: a run whose record is finished with the same config (file hash) and the same input checkpoint is
 skipped without starting a process; an interrupted run resumes from its last checkpoint (the runner decides);
@@ -22,14 +22,14 @@ import sys
 import time
 from pathlib import Path
 
-from downstream import report
-from downstream.tables import PROFILES, STAGES, TableError, plan
-from suite.records import config_file_sha256, move_aside, read_record, sha256_file
+from suite import report
+from suite.tables import PROFILES, STAGES, TableError, plan
+from common.records import config_file_sha256, move_aside, read_record, sha256_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_CONFIG = "configs/data/{profile}.py"
 # Profiles whose data the pipeline makes before any run: rendered scenes, or CIFAR-10 decoded into its cache. The
-# paper profile reads datasets prepared with `python -m downstream.prepare` (REPRODUCE.md).
+# paper profile reads datasets prepared with `python -m suite.prepare` (REPRODUCE.md).
 DATA_PROFILES = ("smoke", "tiny", "cifar10", "cifar10-gpu")
 
 
@@ -41,14 +41,14 @@ def _run_quietly(command: list[str], what: str) -> None:
 
 
 def cifar10_command(spec: dict, data_root: str, download: bool) -> list[str] | None:
-    """`python -m suite.cifar ROOT [--source FILE] [--download]`, or None when the cache is there already. A
-    `candidates` file is the source only when suite.cifar finds no copy of its own."""
-    from suite.cifar import find_cifar10
+    """`python -m pretrain.datasets.cifar ROOT [--source FILE] [--download]`, or None when the cache is there already. A
+    `candidates` file is the source only when pretrain.datasets.cifar finds no copy of its own."""
+    from pretrain.datasets.cifar import find_cifar10
     root = Path(data_root) / spec["folder"]
     found = find_cifar10(root)
     if found is not None and found[0] == "cache":
         return None
-    command = [sys.executable, "-m", "suite.cifar", str(root)]
+    command = [sys.executable, "-m", "pretrain.datasets.cifar", str(root)]
     source = next((REPO_ROOT / c for c in spec.get("candidates", []) if (REPO_ROOT / c).is_file()), None)
     if source is not None and found is None:
         command += ["--source", str(source)]

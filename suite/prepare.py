@@ -1,6 +1,6 @@
 """Prepare a paper dataset under ``--data-root``: the layouts and counts of contracts.md §5.1.
 
-    python -m downstream.prepare DATASET --src RAW --out ROOT [--download] [--link MODE] [--force]
+    python -m suite.prepare DATASET --src RAW --out ROOT [--download] [--link MODE] [--force]
                                  [--no-count-check]
 
 ``RAW`` holds the dataset as distributed (or, with ``--download``, is where torchvision's downloader puts it);
@@ -566,7 +566,7 @@ def prepare(name: str, src: str | os.PathLike | None, out: str | os.PathLike, *,
         raw = locate_raw(spec, name, src)
         manifest = {"dataset": name, "source": str(raw),
                     "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-                    "command": "python -m downstream.prepare " + " ".join(sys.argv[1:] if argv is None else argv)}
+                    "command": "python -m suite.prepare " + " ".join(sys.argv[1:] if argv is None else argv)}
         if spec.in_place:
             return _check_in_place(name, spec, raw, out, count_check, manifest)
         target = out / spec.folder
@@ -629,7 +629,7 @@ def prepare(name: str, src: str | os.PathLike | None, out: str | os.PathLike, *,
 def _made_by(target: Path) -> str:
     if (target / MANIFEST).is_file():
         return f"prepared {json.loads((target / MANIFEST).read_text()).get('date', '?')}"
-    return "not made by downstream.prepare"
+    return "not made by suite.prepare"
 
 
 def _check_in_place(name: str, spec: DatasetSpec, raw: Path, out: Path, count_check: bool, manifest: dict) -> dict:
@@ -650,7 +650,7 @@ def _check_in_place(name: str, spec: DatasetSpec, raw: Path, out: Path, count_ch
 # ----------------------------------------------------------------------------------------------- CLI
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="python -m downstream.prepare", description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(prog="python -m suite.prepare", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="datasets and the raw layout --src must hold:\n" + "\n".join(
                                          f"  {n:<11} {s.raw_layout}" for n, s in DATASETS.items()))

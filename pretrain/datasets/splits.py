@@ -1,6 +1,6 @@
 """Deterministic class-stratified subsets, shared by pretraining and downstream: the semi-supervised label
-subsets, the prepared val splits (`downstream.prepare`, contracts.md section 5.1: 10 % of each class, seed 0),
-the probe's held-out val and the CIFAR-10 `val` / `train_minus_val` splits (`suite.cifar.select_split`)."""
+subsets, the prepared val splits (`suite.prepare`, contracts.md section 5.1: 10 % of each class, seed 0),
+the probe's held-out val and the CIFAR-10 `val` / `train_minus_val` splits (`pretrain.datasets.cifar.select_split`)."""
 from __future__ import annotations
 
 import numpy as np

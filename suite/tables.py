@@ -6,8 +6,8 @@ smoke coverage of contracts.md §1) and turns them into a plan: the pretraining 
 needs, with deterministic run ids, work dirs, the rows each run feeds, a command line and a compute estimate.
 Identical runs feeding several rows (or tables) appear once.
 
-    python -m downstream.tables --profile smoke --seeds 0,1,2 [--only in1k_linear,scenes] [--json]
-    python -m downstream.tables --validate
+    python -m suite.tables --profile smoke --seeds 0,1,2 [--only in1k_linear,scenes] [--json]
+    python -m suite.tables --validate
 
 API (used by the orchestrator and `--dry-run`):
     load_tables(names=None, *, validate=True, check_files=True) -> list[Table]
@@ -726,7 +726,7 @@ def plan(profile: str, seeds=(0,), only=None, data_root=None, *, runs_dir: str =
 
 # ------------------------------------------------------------------------------------------------------ CLI
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m downstream.tables", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m suite.tables", description=__doc__.splitlines()[0])
     ap.add_argument("--profile", choices=PROFILES, default="smoke")
     ap.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
     ap.add_argument("--only", default=None, help="table ids and/or table:row, comma-separated")

@@ -208,7 +208,7 @@ def prepare_run_dir(work_dir: str | os.PathLike, cfg_hash: str, inputs: dict | N
       would finish under the new hashes);
     - `failed`: moved aside to `<run_id>.failed-<timestamp>` and rerun from scratch.
     `force` moves the old directory aside to `<run_id>.old-<timestamp>`; nothing is deleted. Under several
-    processes call it through `suite.launch.rank_zero_decides`, so that one process moves and all agree."""
+    processes call it through `common.launch.rank_zero_decides`, so that one process moves and all agree."""
     work_dir = Path(work_dir)
     record = read_record(work_dir)
     if record is None:

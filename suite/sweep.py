@@ -1,9 +1,9 @@
 """A settings sweep for one profile: each point pretrains both methods with its --cfg-options, is judged on a
 validation split held out of train, and lands in a table (issue #12; the spec says what and why).
 
-    python -m downstream.sweep configs/sweeps/cifar10.py                 # every point, then the table
-    python -m downstream.sweep configs/sweeps/cifar10.py --only std-b64-lr0.06-t0.1-e4 --dry-run
-    python -m downstream.sweep configs/sweeps/cifar10.py --table-only    # rebuild the table from the archive
+    python -m suite.sweep configs/sweeps/cifar10.py                 # every point, then the table
+    python -m suite.sweep configs/sweeps/cifar10.py --only std-b64-lr0.06-t0.1-e4 --dry-run
+    python -m suite.sweep configs/sweeps/cifar10.py --table-only    # rebuild the table from the archive
 
 Runs go to `<runs-dir>/<sweep>-sweep/<point>/<method>/` (the random-init references to `.../random-<variant>/`),
 each through its runner (`pretrain.train`, `downstream.knn`), which skips a finished run, resumes an interrupted
@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from suite.records import archive_run, read_record
+from common.records import archive_run, read_record
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("mocov2", "leoclr")
@@ -203,7 +203,7 @@ def main(argv=None) -> int:
         for i, (point, method, command) in enumerate(runs, 1):
             print(f"[{i}/{len(runs)}] {point}/{method}: {' '.join(command[1:])}")
         return 0
-    from downstream.pipeline import generate_data  # the profile's data, as the pipeline makes it
+    from suite.pipeline import generate_data  # the profile's data, as the pipeline makes it
 
     for line in generate_data(spec.profile, args.data_root, dry_run=False):
         print(line)

@@ -253,13 +253,13 @@ def load_cifar10(root: str | os.PathLike, download: bool = False) -> dict[str, I
 
 def select_split(arrays: dict[str, ImageArrays], split: str) -> ImageArrays:
     """One split of `load_cifar10`'s result: `train` / `test` as loaded; `val`, 10 % of each training class
-    (seed 0: `suite.splits.held_out_split`, the rule of the prepared val splits and of the probe's held-out val);
+    (seed 0: `pretrain.datasets.splits.held_out_split`, the rule of the prepared val splits and of the probe's held-out val);
     `train_minus_val`, the other 90 %."""
     if split in arrays:
         return arrays[split]
     if split not in SELECTABLE_SPLITS:
         raise ValueError(f"CIFAR-10 split {split!r}: expected one of {', '.join(SELECTABLE_SPLITS)}")
-    from suite.splits import held_out_split
+    from pretrain.datasets.splits import held_out_split
 
     train = arrays["train"]
     kept, held = held_out_split(train.labels, VAL_PERCENT, VAL_SEED)
@@ -272,7 +272,7 @@ def select_split(arrays: dict[str, ImageArrays], split: str) -> ImageArrays:
 
 
 def main(argv=None) -> int:
-    """`python -m suite.cifar ROOT [--source PATH] [--download]`: decode once and write ROOT/cifar10-uint8.npz."""
+    """`python -m pretrain.datasets.cifar ROOT [--source PATH] [--download]`: decode once and write ROOT/cifar10-uint8.npz."""
     import argparse
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("root", help="the data root the configs read, e.g. data/cifar10")

@@ -1,6 +1,6 @@
 """Tables, seed statistics, figures and a README from the run records (contracts.md §3).
 
-    python -m downstream.report --profile smoke [--runs-dir runs] [--out results] [--only t1,t2] [--allow-partial]
+    python -m suite.report --profile smoke [--runs-dir runs] [--out results] [--only t1,t2] [--allow-partial]
 
 Reads only `runs/<profile>/*/*/record.json` (status `finished`), the table configs (`configs/tables/`) and the
 reference numbers (`results/reference/`). Each record's `rows` list says which (table, row) it feeds; seed
@@ -31,10 +31,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from downstream.tables import DESCRIPTORS, PROFILES, REFERENCE_DIR, Table, load_tables, read_reference
-from downstream.verdict import Paired, compare_paired
-from suite.records import archive_run
-from downstream.verdict import summary as verdict_summary
+from suite.tables import DESCRIPTORS, PROFILES, REFERENCE_DIR, Table, load_tables, read_reference
+from suite.verdict import Paired, compare_paired
+from common.records import archive_run
+from suite.verdict import summary as verdict_summary
 
 OUR_COLUMNS = ("table", "row", "profile", "method") + DESCRIPTORS + (
     "metric", "state", "ours", "n_seeds", "std", "paper", "paper_status", "delta", "delta_vs_mocov2",
@@ -591,7 +591,7 @@ def diagnostics_section(records: list[dict], out_dir: Path, figures: bool) -> li
 
 
 def sweep_section(out_dir: Path) -> list[str]:
-    """A pointer to the profile's settings sweep (`python -m downstream.sweep`, `<out_dir>/sweep/sweep.md`) and its
+    """A pointer to the profile's settings sweep (`python -m suite.sweep`, `<out_dir>/sweep/sweep.md`) and its
     verdict line, when there is one."""
     sweep_md = out_dir / "sweep" / "sweep.md"
     if not sweep_md.is_file():
@@ -607,7 +607,7 @@ def render_readme(profile: str, results: list[TableResult], pretrain_records: li
     if profile in DISCLAIMERS:
         out += [f"> {DISCLAIMERS[profile]}", ""]
     commits = sorted({c for r in results if r.source == "fresh" for c in r.commits})
-    out += [f"Generated {generated} by `python -m downstream.report --profile {profile}` from the run records "
+    out += [f"Generated {generated} by `python -m suite.report --profile {profile}` from the run records "
             f"only; commit(s) of the runs: {', '.join(f'`{c}`' for c in commits) or '—'}.", "",
             "Cells: ours = mean over seeds (± sample std, n) in percent; `missing` = no finished record (never "
             "0); `<p> profile only` = the row runs only with `--profile <p>` (the paper tables run in the paper "
@@ -699,7 +699,7 @@ def leoclr_vs_mocov2(results: list[TableResult]) -> list[str]:
              verdict_summary([(f"{r.table.name}:{row}", c) for r, row, _, c in found]), "",
              "Per protocol: the mean of the per-seed differences LeOCLR − MoCo-v2 (points), its 95 % paired-t "
              "interval (t with n−1 degrees of freedom) and two-sided p-value; \"ahead\" only when the interval "
-             "excludes 0. Computed by `downstream/verdict.py` from the run records.", "",
+             "excludes 0. Computed by `suite/verdict.py` from the run records.", "",
              "| table | LeOCLR row | metric | paired seeds | LeOCLR − MoCo-v2 | 95 % interval | p | verdict |",
              "|---|---|---|---|---|---|---|---|"]
     for result, row, metric, c in found:
@@ -818,7 +818,7 @@ def write_report(profile: str, runs_dir="runs", out="results", *, only=None, all
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m downstream.report", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m suite.report", description=__doc__.splitlines()[0])
     ap.add_argument("--profile", choices=PROFILES, default="smoke")
     ap.add_argument("--runs-dir", default="runs")
     ap.add_argument("--out", default="results")

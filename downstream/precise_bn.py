@@ -7,7 +7,7 @@ average of the batch statistics over ``NUM_ITER`` (200) training batches, with t
 gradient, and the training then continues from those statistics. `PreciseBNHook` does the same before every
 validation (``before_val_epoch``: the periodic validations and the final one).
 
-    custom_imports = dict(imports=['suite.precise_bn'], allow_failed_imports=False)
+    custom_imports = dict(imports=['downstream.precise_bn'], allow_failed_imports=False)
     custom_hooks = [dict(type='PreciseBNHook', num_iters=200)]
 
 The batches come from a dataloader of its own built from the config's ``train_dataloader`` (the training
