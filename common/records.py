@@ -12,11 +12,16 @@ import os
 import platform
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
-SCHEMA = 1
+# 2 (contracts v5): the record pins its inputs — `code` (the suite's files the run imported, each hashed),
+# `environment` (uv.lock, or the installed packages where the lock does not apply), the data's content hash in
+# `inputs.dataset`, `git_diff_sha256` beside a `+dirty` commit and a caller's `git_commit_declared` beside ours.
+SCHEMA = 2
 REPO_ROOT = Path(__file__).resolve().parents[1]
 STATUSES = ("running", "finished", "failed")
+PACKAGES = ("common", "pretrain", "downstream", "suite")   # the suite's code, in layer order
 
 
 def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
@@ -31,20 +36,88 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def git_commit() -> str:
-    """The commit of the checkout, with `+dirty` when tracked files differ from it; `LEOCLR_GIT_COMMIT` when set
-    (a copy of the tree run elsewhere, e.g. on the device machine, whose `.git` may be an older HEAD than the
-    files that travelled: the caller knows what it sent), "unknown" without either."""
-    if os.environ.get("LEOCLR_GIT_COMMIT"):
-        return os.environ["LEOCLR_GIT_COMMIT"]
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
+
+
+# Results are written while runs go on (the report, archived records): a change there is not a change of the code.
+DIRTY_IGNORES = (":(exclude)results",)
+
+
+def git_state() -> dict:
+    """`git_commit`: the checkout's HEAD, with `+dirty` when tracked files outside `results/` differ from it, and
+    then `git_diff_sha256` (sha256 of that diff) beside it; "unknown" without git. `LEOCLR_GIT_COMMIT` (a copy run
+    elsewhere, e.g. on the device machine, whose caller knows what it sent) is recorded beside it as
+    `git_commit_declared`, never instead of it."""
+    state = {"git_commit": "unknown", "git_diff_sha256": None}
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
-        return commit + ("+dirty" if dirty else "")
+        commit = _git("rev-parse", "HEAD").strip()
+        diff = _git("diff", "HEAD", "--", ".", *DIRTY_IGNORES)
+        state = {"git_commit": commit + ("+dirty" if diff else ""),
+                 "git_diff_sha256": sha256_text(diff) if diff else None}
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        pass
+    if os.environ.get("LEOCLR_GIT_COMMIT"):
+        state["git_commit_declared"] = os.environ["LEOCLR_GIT_COMMIT"]
+    return state
+
+
+def git_commit() -> str:
+    return git_state()["git_commit"]
+
+
+def code_files() -> dict[str, str]:
+    """{repo-relative path: sha256} of every module of the suite's packages (`PACKAGES`) loaded in this process:
+    the code a run actually imported, config-named `custom_imports` included."""
+    files = {}
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if not path or not path.endswith(".py"):
+            continue
+        try:
+            relative = Path(path).resolve().relative_to(REPO_ROOT)
+        except ValueError:
+            continue
+        if relative.parts[0] in PACKAGES:
+            files[relative.as_posix()] = sha256_file(path)
+    return dict(sorted(files.items()))
+
+
+def code_identity(files: dict[str, str]) -> dict:
+    """The record's `code`: the files and one sha256 over them (what a reader compares at a glance)."""
+    return {"sha256": sha256_text(json.dumps(files, sort_keys=True)), "files": files}
+
+
+def changed_code(recorded: dict | None) -> list[str]:
+    """The files of a record's `code` that differ in this checkout now (or are gone): why a run is stale."""
+    changed = []
+    for relative, digest in ((recorded or {}).get("files") or {}).items():
+        path = REPO_ROOT / relative
+        if not path.is_file():
+            changed.append(f"{relative} (gone)")
+        elif sha256_file(path) != digest:
+            changed.append(relative)
+    return changed
+
+
+def environment() -> dict:
+    """The software a run ran on: the sha256 of `uv.lock` (plus the mmcv version, kept out of the lock) when this
+    process runs in the repo's `.venv`; otherwise (a GPU machine's own Python) the sha256 of the installed
+    package list, which is kept in the record too."""
+    from importlib import metadata
+
+    lock, venv = REPO_ROOT / "uv.lock", REPO_ROOT / ".venv"
+    mmcv = next((d.version for d in metadata.distributions() if (d.metadata["Name"] or "").lower() == "mmcv"), None)
+    if lock.is_file() and venv.is_dir() and Path(sys.prefix).resolve() == venv.resolve():
+        return {"kind": "uv.lock", "sha256": sha256_file(lock), "mmcv": mmcv}
+    packages = sorted({f"{(d.metadata['Name'] or '?').lower()}=={d.version}" for d in metadata.distributions()})
+    return {"kind": "packages", "sha256": sha256_text("\n".join(packages)), "python": platform.python_version(),
+            "packages": packages}
+
+
+def same_environment(recorded: dict | None, current: dict) -> bool:
+    keys = ("kind", "sha256", "mmcv")
+    return bool(recorded) and all(recorded.get(k) == current.get(k) for k in keys)
 
 
 def hardware() -> dict:
@@ -109,15 +182,25 @@ def read_record(run_dir: str | os.PathLike) -> dict | None:
         raise ValueError(f"{path}: not valid JSON ({err}); move it aside to rerun this stage") from err
 
 
+def _atomic_write(path: Path, text: str) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write a text file so that a killed writer never leaves half of it (READMEs, CSVs, curves, provenance)."""
+    return _atomic_write(Path(path), text)
+
+
 def write_record(run_dir: str | os.PathLike, record: dict) -> Path:
     """Write `record.json` atomically (a killed writer never leaves a half file)."""
     assert record.get("status") in STATUSES, record.get("status")
-    path = Path(run_dir) / "record.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
-    os.replace(tmp, path)
-    return path
+    return _atomic_write(Path(run_dir) / "record.json",
+                         json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def new_record(*, stage: str, profile: str, run_id: str, config: str, cfg, seed: int, method: str,
@@ -126,7 +209,7 @@ def new_record(*, stage: str, profile: str, run_id: str, config: str, cfg, seed:
         "schema": SCHEMA, "stage": stage, "profile": profile, "run_id": run_id,
         "config": os.path.relpath(config, REPO_ROOT) if os.path.isabs(config) else config,
         "config_sha256": config_sha256(cfg), "config_file_sha256": config_file_sha256(config),
-        "git_commit": git_commit(), "seed": seed,
+        **git_state(), "code": code_identity(code_files()), "environment": environment(), "seed": seed,
         "inputs": inputs or {}, "method": method, "metrics": {}, "rows": rows or [], "curves": None,
         "hardware": hardware(), "started": now(), "finished": None, "wall_s": None,
         "status": "running", "error": None,
@@ -236,14 +319,59 @@ def prepare_run_dir(work_dir: str | os.PathLike, cfg_hash: str, inputs: dict | N
         f"Use another --work-dir, or --force (moves the old run aside, never deletes it).")
 
 
-def dataset_input(data_root: str | os.PathLike) -> dict:
-    """A dataset as a record input: its path, and the sha256 of its `meta.json` where it has one (the generated
-    scenes write their parameters there; hashing a real dataset's images is left to its preparation manifest)."""
-    root = Path(data_root)
-    for name in ("meta.json", "manifest.json"):
-        if (root / name).is_file():
-            return {"path": str(data_root), "sha256": sha256_file(root / name), "hashed": name}
-    return {"path": str(data_root), "sha256": None}
+# Files a dataset folder may hold that are not its data: our own bookkeeping, rewritten without the data changing.
+NOT_DATA = {"manifest.json", ".DS_Store"}
+HASH_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "leoclr-suite" / "content-hash"
+
+
+def content_sha256(root: str | os.PathLike) -> dict:
+    """The content hash of a dataset folder (contracts v5): sha256 over the sorted lines `relative path, size,
+    sha256 of the file` — no dates, no commands. Each file's sha256 is cached by (size, mtime) under
+    `HASH_CACHE`, so a second run reads only the listing. {"sha256", "files", "bytes"}."""
+    root = Path(root)
+    cache_file = HASH_CACHE / (sha256_text(str(root.resolve())) + ".json")
+    try:
+        cache = json.loads(cache_file.read_text())
+    except (OSError, ValueError):
+        cache = {}
+    lines, fresh, total = [], {}, 0
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name not in NOT_DATA):
+        relative, stat = path.relative_to(root).as_posix(), path.stat()
+        known = cache.get(relative)
+        digest = known[2] if known and known[:2] == [stat.st_size, stat.st_mtime_ns] else sha256_file(path)
+        fresh[relative] = [stat.st_size, stat.st_mtime_ns, digest]
+        lines.append(f"{relative}\t{stat.st_size}\t{digest}\n")
+        total += stat.st_size
+    if fresh != cache:
+        try:
+            _atomic_write(cache_file, json.dumps(fresh))
+        except OSError:
+            pass  # a read-only home only costs re-hashing next time
+    return {"sha256": sha256_text("".join(lines)), "files": len(lines), "bytes": total}
+
+
+def portable_path(path: str | os.PathLike, data_root: str | os.PathLike | None = None) -> str:
+    """A path as a record may hold it: relative to the data root it was given, else to the repository, else
+    only its last two parts — never a host path outside them."""
+    resolved = Path(path).resolve()
+    for base in filter(None, (data_root, REPO_ROOT)):
+        base = Path(base).resolve()
+        if resolved.is_relative_to(base):
+            return resolved.relative_to(base).as_posix()
+    return "…/" + "/".join(Path(path).parts[-2:])
+
+
+def dataset_input(dataset_dir: str | os.PathLike, data_root: str | os.PathLike | None = None,
+                  fingerprint: dict | None = None) -> dict:
+    """A dataset as a record input: its path relative to the data root, and its content hash — `fingerprint`
+    when the reader gives one (CIFAR-10: the decoded arrays and the source file), else `content_sha256` of the
+    folder. A folder that does not exist gets sha256 None (the run then fails on it, in its record)."""
+    entry = {"path": portable_path(dataset_dir, data_root)}
+    if fingerprint is not None:
+        return {**entry, **fingerprint}
+    if not Path(dataset_dir).is_dir():
+        return {**entry, "sha256": None, "hashed": "missing"}
+    return {**entry, **content_sha256(dataset_dir), "hashed": "content"}
 
 
 # A process that dies of these was interrupted, not wrong: Ctrl-C, or a peer rank lost under torchrun (its
@@ -285,6 +413,8 @@ class RunRecorder:
         return self
 
     def finish(self, metrics: dict, **fields) -> dict:
+        if self.record.get("code"):  # modules imported since the start (lazily, by hooks) join; earlier hashes stay
+            self.record["code"] = code_identity({**code_files(), **self.record["code"]["files"]})
         self.record.update(fields, metrics=metrics, status="finished", finished=now(), wall_s=self._wall(),
                            error=None)
         if self.main_process:

@@ -51,7 +51,8 @@ from downstream.precise_bn import update_bn_stats
 from pretrain.datasets.splits import held_out_split
 from common.launch import init_distributed, rank_zero_decides, wrap_for_device
 from common.records import (RunRecorder, add_common_args, batch_fields, config_sha256, new_record, parse_rows,
-                           prepare_run_dir)
+                            portable_path, prepare_run_dir)
+from pretrain.datasets.fingerprint import dataset_inputs
 
 METHODS = ("leoclr", "mocov2", "random", "supervised", "external")
 STAGES = ("linear", "semisup", "transfer", "knn")
@@ -458,7 +459,8 @@ def backbone_identity(checkpoint: str, arch: str, stem: str, method_arg: str | N
     else:
         method = method_arg or "external"
     ident = sidecar.get("run_id") or ("random" if method == "random" else Path(checkpoint).stem)
-    return ident, method, report.to_dict(), {"checkpoint": {"path": checkpoint, "sha256": report.sha256}}
+    return ident, method, report.to_dict(), {"checkpoint": {"path": portable_path(checkpoint),
+                                                            "sha256": report.sha256}}
 
 
 def load_config(args, entry: str):
@@ -510,6 +512,7 @@ def run_stage(argv=None, entry: str = "linear") -> int:
                                                       args.method)
     run_id = f"{Path(args.config).stem}--{ident}-s{seed}"
     cfg.work_dir = args.work_dir or os.path.join("runs", cfg.profile, stage, run_id)
+    inputs.update(dataset_inputs(cfg, args.data_root))
     subset = _subset_input(cfg)
     if subset:
         inputs["subset"] = subset
@@ -679,7 +682,7 @@ def _subset_input(cfg) -> dict | None:
         path = Path(dataset.subset_file)
         path = path if path.is_absolute() else Path(dataset.data_root) / path
         from common.records import sha256_file
-        return {"path": str(path), "sha256": sha256_file(path) if path.is_file() else None}
+        return {"path": portable_path(path), "sha256": sha256_file(path) if path.is_file() else None}
     if dataset.get("subset_percent"):
         from downstream.subsets import subset_lines
         try:
@@ -688,7 +691,7 @@ def _subset_input(cfg) -> dict | None:
         except FileNotFoundError:
             return None  # the Runner raises the dataset error inside the record
         text = "\n".join(lines) + "\n"
-        return {"path": f"generated: {dataset.subset_percent}% of {dataset.data_root}/{dataset.get('split', 'train')}"
+        return {"path": f"generated: {dataset.subset_percent}% of {portable_path(dataset.data_root)}/{dataset.get('split', 'train')}"
                         f" (seed {dataset.get('subset_seed', 0)})",
                 "sha256": hashlib.sha256(text.encode()).hexdigest(), "n_images": len(lines)}
     return None

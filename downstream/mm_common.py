@@ -21,9 +21,7 @@ Downstream imports nothing from `pretrain` except `pretrain.checkpoints` (contra
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import math
 import os
 import sys
 import tempfile
@@ -35,9 +33,11 @@ import numpy as np
 import torch
 
 from pretrain.checkpoints import BackboneLoadError, LoadReport, load_backbone, read_backbone_state_dict
+from common.curves import CurvesCSV, number as _num
 from common.launch import init_distributed, rank_zero_decides, wrap_for_device
-from common.records import (RunRecorder, add_common_args, batch_fields, config_sha256, dataset_input, new_record,
-                           parse_rows, prepare_run_dir)
+from common.records import (RunRecorder, add_common_args, batch_fields, config_sha256, new_record, parse_rows,
+                            portable_path, prepare_run_dir)
+from pretrain.datasets.fingerprint import dataset_inputs
 
 INIT_FILE = "init_backbone.pth"
 VERIFY_FILE = "load_verification.json"
@@ -443,17 +443,9 @@ class CurvesHook(Hook):
 
     def before_train(self, runner) -> None:
         from mmengine.dist import is_main_process
-        self.path = Path(runner.work_dir) / "curves.csv"
-        if not is_main_process():
-            return
-        rows = []
-        if self.path.exists():
-            with open(self.path, newline="") as handle:
-                rows = [row for row in csv.DictReader(handle) if int(row["step"]) <= runner.iter]
-        with open(self.path, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, self.columns)
-            writer.writeheader()
-            writer.writerows(rows)
+        self.curves = CurvesCSV(Path(runner.work_dir) / "curves.csv", self.columns)
+        if is_main_process():
+            self.curves.restart(upto_step=runner.iter)
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         from mmengine.dist import is_main_process
@@ -466,16 +458,7 @@ class CurvesHook(Hook):
             epoch = f"{step / max(1, len(runner.train_dataloader)):.4f}"
         except TypeError:
             epoch = ""
-        with open(self.path, "a", newline="") as handle:
-            csv.DictWriter(handle, self.columns).writerow(
-                {"step": step, "epoch": epoch, "loss": _num(loss), "lr": _num(lr)})
-
-
-def _num(value) -> str:
-    if value is None:
-        return ""
-    value = float(value.item() if hasattr(value, "item") else value)
-    return "" if math.isnan(value) else f"{value:.6g}"
+        self.curves.append({"step": step, "epoch": epoch, "loss": _num(loss), "lr": _num(lr)})
 
 
 # ---------------------------------------------------------------------------------------------- the runner CLI
@@ -548,9 +531,8 @@ def run(task: Task, argv=None, doc: str = "") -> int:
     cfg_hash = config_sha256(cfg)
     run_id = f"{Path(args.config).stem}--{resolved.backbone_id}-s{seed}"
     work_dir = Path(args.work_dir or os.path.join("runs", cfg.profile, task.stage, run_id))
-    dataset_roots = [ds.get("data_root") for _, ds in iter_datasets(cfg, ("train",))]
-    inputs = {"checkpoint": {"path": resolved.source, "sha256": resolved.sha256},
-              "dataset": dataset_input(dataset_roots[0]) if dataset_roots else {"path": None, "sha256": None}}
+    inputs = {"checkpoint": {"path": portable_path(resolved.source), "sha256": resolved.sha256},
+              **dataset_inputs(cfg, args.data_root)}
     batch = batch_fields(cfg, world_size, args.allow_batch_mismatch)  # contracts.md §7
     # rank 0 alone decides (and with --force moves the old directory aside); every rank then follows it
     state = rank_zero_decides(prepare_run_dir, work_dir, cfg_hash, inputs, args.force)

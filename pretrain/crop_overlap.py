@@ -196,8 +196,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", help="output folder (default runs/<profile>/diagnostic/crop_overlap-<dataset>-<json stem>-s<seed>)")
     args = parser.parse_args(argv)
 
-    from common.records import (SCHEMA, git_commit, hardware, now, prepare_run_dir, sha256_file, sha256_text,
-                               write_record)
+    from common.records import (SCHEMA, code_files, code_identity, dataset_input, environment, git_state, hardware,
+                                now, portable_path, prepare_run_dir, sha256_file, sha256_text, write_record)
     coco, images = Path(args.coco), Path(args.images)
     if not coco.is_file():
         raise SystemExit(f"--coco {coco}: no such file")
@@ -208,8 +208,8 @@ def main(argv=None) -> int:
     out = Path(args.out or Path("runs") / args.profile / "diagnostic" / run_id)
     settings = {"crop_scale": list(args.crop_scale), "crop_ratio": list(DEFAULT_RATIO), "pairs": args.pairs,
                 "hold": args.hold, "original_mode": args.original_mode, "masks": not args.boxes_only}
-    inputs = {"annotations": {"path": str(coco), "sha256": sha256_file(coco)},
-              "images": {"path": str(images), "sha256": None}}
+    inputs = {"annotations": {"path": portable_path(coco), "sha256": sha256_file(coco)},
+              "dataset": dataset_input(images)}
     # a finished measurement is skipped, or refused when made from other settings or annotations (--force)
     if prepare_run_dir(out, sha256_text(json.dumps(settings, sort_keys=True)), inputs, args.force) == "skip":
         print(f"{out}: finished with the same settings and annotations; skipped (--force reruns it)")
@@ -228,7 +228,7 @@ def main(argv=None) -> int:
     record = {
         "schema": SCHEMA, "stage": "diagnostic", "profile": args.profile, "run_id": run_id,
         "config": None, "config_sha256": sha256_text(json.dumps(settings, sort_keys=True)), "settings": settings,
-        "git_commit": git_commit(), "seed": args.seed,
+        **git_state(), "code": code_identity(code_files()), "environment": environment(), "seed": args.seed,
         "inputs": inputs,
         "method": None,  # both methods' views are measured; metrics are keyed by method
         "metrics": metrics, "images": len(items), "images_without_objects": result["images_without_objects"],

@@ -20,7 +20,7 @@ import torch
 from mmengine.hooks import Hook
 
 from pretrain.checkpoints import BackboneLoadError, build_resnet, read_backbone_state_dict, save_backbone
-from common.records import git_commit, sha256_file
+from common.records import git_commit, portable_path, sha256_file
 
 METHODS = {"MoCoV2": "mocov2", "LeOCLR": "leoclr"}
 # contracts.md §7: the plain-data fields a pretraining checkpoint carries for its export.
@@ -92,7 +92,7 @@ def export_checkpoint(source: str | Path, out: str | Path, overwrite: bool = Fal
         "method": export["method"], "arch": export["arch"], "stem": export["stem"],
         "run_id": checkpoint_path.parent.name, "seed": export["seed"], "iterations": iterations, "epochs": epochs,
         "dataset": export["dataset"], "config": export["config"], "config_sha256": export["config_sha256"],
-        "source": str(checkpoint_path), "source_sha256": sha256_file(checkpoint_path), "commit": git_commit(),
+        "source": portable_path(checkpoint_path), "source_sha256": sha256_file(checkpoint_path), "commit": git_commit(),
     }
     save_backbone(trunk, out, sidecar, overwrite=overwrite)
     read_backbone_state_dict(out)  # verify the export against the architecture before anyone uses it

@@ -1,9 +1,6 @@
 """Hooks: the kNN monitor, the curves CSV and the train-time budget (plain-type checkpoints: `pretrain.plain_checkpoint`)."""
 from __future__ import annotations
 
-import csv
-import math
-import os
 import time
 from pathlib import Path
 
@@ -15,6 +12,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.registry import DATASETS, HOOKS
 from torch.utils.data import DataLoader
 
+from common.curves import CurvesCSV, number as _num
 from pretrain.data import EvalImageFolder
 from pretrain.knn import weighted_knn_top1
 from pretrain.plain_checkpoint import PlainCheckpointHook  # noqa: F401  (registers the hook the configs name)
@@ -142,17 +140,9 @@ class CurvesHook(Hook):
         self.interval = interval
 
     def before_train(self, runner) -> None:
-        self.path = Path(runner.work_dir) / "curves.csv"
-        if not is_main_process():
-            return
-        rows = []
-        if self.path.exists():
-            with open(self.path, newline="") as handle:
-                rows = [row for row in csv.DictReader(handle) if int(row["step"]) <= runner.iter]
-        with open(self.path, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, CURVE_COLUMNS)
-            writer.writeheader()
-            writer.writerows(rows)
+        self.curves = CurvesCSV(Path(runner.work_dir) / "curves.csv", CURVE_COLUMNS)
+        if is_main_process():
+            self.curves.restart(upto_step=runner.iter)
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         if not is_main_process():
@@ -168,14 +158,4 @@ class CurvesHook(Hook):
                "loss": _num(outputs.get("loss")), "lr": _num(next(iter(lr.values()))[0]),
                "knn_top1": _num(knn_hook.last[1]) if knn_now else "",
                "pos_sim": _num(outputs.get("pos_sim")), "neg_sim": _num(outputs.get("neg_sim"))}
-        with open(self.path, "a", newline="") as handle:
-            csv.DictWriter(handle, CURVE_COLUMNS).writerow(row)
-            handle.flush()
-            os.fsync(handle.fileno())
-
-
-def _num(value) -> str:
-    if value is None:
-        return ""
-    value = float(value.item() if hasattr(value, "item") else value)
-    return "" if math.isnan(value) else f"{value:.6g}"
+        self.curves.append(row)

@@ -17,8 +17,9 @@ import sys
 from pathlib import Path
 
 from common.launch import init_distributed, rank_zero_decides, wrap_for_device
-from common.records import (RunRecorder, add_common_args, batch_fields, config_sha256, dataset_input, new_record,
+from common.records import (RunRecorder, add_common_args, batch_fields, config_sha256, new_record,
                            parse_rows, prepare_run_dir, sha256_file)
+from pretrain.datasets.fingerprint import fingerprint_input
 
 REGISTERING_MODULES = ("pretrain.mocov2", "pretrain.leoclr", "pretrain.data", "pretrain.hooks", "pretrain.loops")
 METHODS = {"MoCoV2": "mocov2", "LeOCLR": "leoclr"}
@@ -86,7 +87,7 @@ def main(argv=None) -> int:
     wrap_for_device(cfg)
     work_dir = Path(cfg.work_dir)
     cfg_hash = config_sha256(cfg)
-    inputs = {"dataset": dataset_input(cfg.train_dataloader.dataset.data_root)}
+    inputs = {"dataset": fingerprint_input(cfg.train_dataloader.dataset, args.data_root)}
     # rank 0 alone decides (and with --force moves the old directory aside); every rank then follows it
     state = rank_zero_decides(prepare_run_dir, work_dir, cfg_hash, inputs, args.force)
     if state == "skip":

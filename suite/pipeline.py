@@ -24,7 +24,8 @@ from pathlib import Path
 
 from suite import report
 from suite.tables import PROFILES, STAGES, TableError, plan
-from common.records import config_file_sha256, move_aside, read_record, sha256_file
+from common.records import move_aside, read_record, sha256_file
+from suite.freshness import LEGACY, LEGACY_NOTE, STALE, current_environment, freshness, stale_reasons
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_CONFIG = "configs/data/{profile}.py"
@@ -115,27 +116,65 @@ def run_diagnostics(profile: str, data_root: str, runs_dir: str, dry_run: bool) 
     return lines
 
 
-def run_state(run, checkpoint: str | None, archive: Path | None = None) -> tuple[str, str]:
-    """('run' | 'skip' | 'stale', why). Stale: finished, but from another config or input checkpoint (e.g. its
-    pretraining was redone); it is kept and reported, and only `--force` replaces it. `archive`: where an archived
-    profile keeps finished records (`results/<profile>/records/`, committed): a run found there with the same
-    config is skipped even without its run directory, so a study accumulates over sessions and clones."""
+def pretrain_output(run, archive: Path | None) -> str | None:
+    """The sha256 of the backbone a downstream run would read now: its pretraining's record (run dir, else
+    archive) says what it exported."""
+    dependency = getattr(run, "pretrain_run", None)
+    if not dependency:
+        return None
+    work_dir = Path(run.work_dir).parent.parent / "pretrain" / dependency
+    record = read_record(work_dir) or (read_record(archive / "pretrain" / dependency) if archive else None)
+    return (((record or {}).get("outputs") or {}).get("backbone") or {}).get("sha256")
+
+
+def finished_record(run, archive: Path | None) -> tuple[dict | None, str, Path | None]:
+    """(record, where, its folder): the run directory's record, else an archived finished one."""
     record = read_record(run.work_dir)
-    if record is None and archive is not None:
-        archived = read_record(archive / run.stage / run.run_id)
-        if archived and archived.get("status") == "finished" and \
-                archived.get("config_file_sha256") == config_file_sha256(run.config):
-            return "skip", f"finished, archived in {archive}"
+    if record is not None:
+        return record, "finished", Path(run.work_dir)
+    if archive is not None:
+        folder = archive / run.stage / run.run_id
+        archived = read_record(folder)
+        if archived and archived.get("status") == "finished":
+            return archived, f"finished, archived in {archive}", folder
+    return None, "new", None
+
+
+def run_state(run, checkpoint: str | None, archive: Path | None = None, data_root: str | None = None
+              ) -> tuple[str, str]:
+    """('run' | 'skip' | 'stale', why). A finished run (in its run directory, or archived under `archive` =
+    `results/<profile>/records/`, committed, so a study accumulates over sessions and clones) is skipped only when
+    nothing it depends on changed: its config file, its code files, the environment, its input checkpoint (what
+    its pretraining exported) and its data (re-hashed under `data_root` when there). Otherwise it is stale: kept
+    and reported, rerun only with `--rerun-stale` (or `--force`). A schema-1 record pins no code, environment or
+    data: it is legacy, compared on its config and input checkpoint alone and never rerun for the rest."""
+    record, where, _ = finished_record(run, archive)
     if record is None:
         return "run", "new"
     if record.get("status") != "finished":
         return "run", f"{record.get('status')} → resume"
-    if record.get("config_file_sha256") != config_file_sha256(run.config):
-        return "stale", "config changed since it finished"
-    recorded = (record.get("inputs") or {}).get("checkpoint", {}).get("sha256")
-    if checkpoint and recorded and Path(checkpoint).exists() and recorded != sha256_file(checkpoint):
-        return "stale", "input checkpoint changed since it finished"
-    return "skip", "finished"
+    checkpoint_sha = pretrain_output(run, archive)
+    if checkpoint_sha is None and checkpoint and Path(checkpoint).exists():
+        checkpoint_sha = sha256_file(checkpoint)
+    state, reasons = freshness(record, run.config, checkpoint_sha256=checkpoint_sha, data_root=data_root)
+    if state == LEGACY:
+        reasons = stale_reasons({**record, "code": None, "environment": current_environment(),
+                                 "inputs": {"checkpoint": (record.get("inputs") or {}).get("checkpoint")}},
+                                run.config, checkpoint_sha256=checkpoint_sha)
+        return ("stale", "; ".join(reasons) + " (legacy record)") if reasons else ("skip", f"{where}; {LEGACY_NOTE}")
+    return ("stale", "; ".join(reasons)) if state == STALE else ("skip", where)
+
+
+def supersede(run, archive: Path | None) -> list[Path]:
+    """Move a stale run's record out of the way before it is rerun: the run directory to
+    `<run_id>.superseded-<date>` and the archived record likewise (committed: the old number stays on file)."""
+    moved = []
+    if read_record(run.work_dir) is not None:
+        moved.append(move_aside(run.work_dir, "superseded"))
+    folder = archive / run.stage / run.run_id if archive is not None else None
+    if folder is not None and folder.is_dir():
+        moved.append(move_aside(folder, "superseded"))
+    return moved
 
 
 def is_current(run, checkpoint: str | None) -> tuple[bool, str]:
@@ -172,6 +211,14 @@ def parse_gpus(text: str) -> dict:
     return gpus
 
 
+def seed_list(text: str) -> str:
+    """`--seeds 0,1,2`: non-negative integers, comma-separated (argparse turns the error into the usage line)."""
+    items = [item.strip() for item in text.split(",")]
+    if not items or not all(item.isdigit() for item in items):
+        raise argparse.ArgumentTypeError(f"expected comma-separated non-negative integers such as 0,1,2, got {text!r}")
+    return ",".join(items)
+
+
 def _positive(text: str, what: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise SystemExit(f"{what}: expected a positive number of GPUs, got {text!r}")
@@ -191,7 +238,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", choices=PROFILES, default="smoke")
     parser.add_argument("--only", help="table ids (or table:row), comma-separated; default all tables")
-    parser.add_argument("--seeds", default="0", help="comma-separated seeds, e.g. 0,1,2")
+    parser.add_argument("--seeds", default="0", type=seed_list, help="comma-separated seeds, e.g. 0,1,2")
     parser.add_argument("--data-root", default="data", help="root of the datasets (default ./data)")
     parser.add_argument("--runs-dir", default="runs", help="where run directories go (default ./runs)")
     parser.add_argument("--results-dir", default="results",
@@ -200,6 +247,9 @@ def main(argv=None) -> int:
     parser.add_argument("--force", action="store_true",
                         help="rerun the selected tables' finished downstream runs (old dirs moved aside, never deleted)")
     parser.add_argument("--force-pretrain", action="store_true", help="with --force: rerun pretraining runs too")
+    parser.add_argument("--rerun-stale", action="store_true",
+                        help="rerun finished runs whose config, code, environment or inputs changed since they ran "
+                             "(the old record moves to <run_id>.superseded-<date>/, archived copies too)")
     parser.add_argument("--gpus", type=parse_gpus, default={None: 1},
                         help="GPUs per run (torchrun when > 1): N for every stage, or per stage, e.g. "
                              "pretrain=8,detection=8,segmentation=4 (the others 1): each table at its protocol's "
@@ -236,9 +286,15 @@ def main(argv=None) -> int:
         for line in data_lines:
             print(f"[data] {line}")
         runs = the_plan.pretrain_runs + the_plan.downstream_runs
+        archive = Path(args.results_dir) / args.profile / "records" \
+            if args.profile in report.ARCHIVED_PROFILES else None
         for index, run in enumerate(runs, 1):
             command = run_command(run, args, python="python")
             print(f"[{index}/{len(runs)}] {run.stage:12} ~{run.estimate or '?'}  {shlex.join(command)}")
+            checkpoint = run.checkpoint_arg(args.data_root) if hasattr(run, "checkpoint_arg") else None
+            state, why = run_state(run, checkpoint, archive, args.data_root)
+            if (state, why) != ("run", "new"):
+                print(f"    {'STALE' if state == 'stale' else state}: {why}")
         for table, row, why in the_plan.skipped_rows:
             print(f"[not run] {table}:{row} ({why})")
         totals = ", ".join(f"{value:g} {unit}" for unit, value in the_plan.estimate_total().items())
@@ -259,7 +315,7 @@ def main(argv=None) -> int:
             print(f"{head}: not run ({failed[run.run_id]})")
             continue
         checkpoint = run.checkpoint_arg(args.data_root) if hasattr(run, "checkpoint_arg") else None
-        state, why = run_state(run, checkpoint, archive)
+        state, why = run_state(run, checkpoint, archive, args.data_root)
         if state == "run" and dependency and checkpoint and not Path(checkpoint).exists() and archive is not None:
             # its pretraining is archived (record, no checkpoint): it cannot run from here
             failed[run.run_id] = (f"needs {checkpoint}; {dependency} is archived without its checkpoint "
@@ -273,13 +329,18 @@ def main(argv=None) -> int:
         if state == "skip" and not forced:
             print(f"{head}: skipped ({why})")
             continue
-        if state == "stale" and not forced:
+        if state == "stale" and not forced and not args.rerun_stale:
             stale.append(run.run_id)
-            print(f"{head}: STALE, kept ({why}); --force reruns it, moving the old run aside")
+            print(f"{head}: STALE, kept ({why}); --rerun-stale reruns it, superseding the old record")
             continue
-        if forced and read_record(run.work_dir) is not None:
+        if state == "stale" and args.rerun_stale and not forced:
+            moved = supersede(run, archive)  # here, in one process, rather than racing between ranks
+            why = f"stale ({why}); --rerun-stale: old record moved to {', '.join(map(str, moved))}"
+        elif forced and read_record(run.work_dir) is not None:
             aside = move_aside(run.work_dir)  # here, in one process, rather than racing between ranks
             why = f"--force: old run moved to {aside}"
+            if archive is not None and (archive / run.stage / run.run_id).is_dir():
+                why += f"; archived record moved to {move_aside(archive / run.stage / run.run_id, 'superseded')}"
         command = run_command(run, args, python=sys.executable)
         log = logs / f"{run.run_id}.log"
         print(f"{head}: running ({why}; log {log})", flush=True)

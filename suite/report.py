@@ -31,9 +31,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.records import archive_run, atomic_write_text
+from suite.freshness import LEGACY, LEGACY_NOTE, STALE, freshness
 from suite.tables import DESCRIPTORS, PROFILES, REFERENCE_DIR, Table, load_tables, read_reference
-from suite.verdict import Paired, compare_paired
-from common.records import archive_run
+from suite.verdict import Paired, compare_paired, judge
 from suite.verdict import summary as verdict_summary
 
 OUR_COLUMNS = ("table", "row", "profile", "method") + DESCRIPTORS + (
@@ -74,7 +75,7 @@ def load_records(runs_dir, profile: str, warnings: list | None = None, base=None
     base = Path(base) if base is not None else Path(runs_dir) / profile
     records = []
     for path in sorted(base.glob("*/*/record.json")):
-        if ".old-" in path.parent.name or ".failed-" in path.parent.name:
+        if any(tag in path.parent.name for tag in (".old-", ".failed-", ".superseded-")):
             continue
         try:
             record = json.loads(path.read_text())
@@ -119,6 +120,48 @@ def index_records(records, tables, warnings: list | None = None) -> dict:
                 record = keep
             seeds[seed] = record
     return by_row
+
+
+def pretraining_of(record: dict, pretrain_by_run: dict) -> dict | None:
+    """The pretraining record a downstream record's backbone came from (by the export sidecar's run_id)."""
+    sidecar = ((record.get("backbone") or {}).get("sidecar") or {})
+    return pretrain_by_run.get(sidecar.get("run_id")) if sidecar.get("run_id") else None
+
+
+def check_chain(records: list[dict], warnings: list) -> list[dict]:
+    """Refuse (leave out, with a warning naming both) a downstream record that does not follow from its
+    pretraining record: its input checkpoint's sha256 is not the pretraining's exported backbone, or it read a
+    dataset of the same path with another content hash. Records whose pretraining is not among them (external
+    checkpoints, random init) pass unchecked."""
+    pretrain_by_run = {r.get("run_id"): r for r in records if r.get("stage") == "pretrain"}
+    kept = []
+    for record in records:
+        source = pretraining_of(record, pretrain_by_run) if record.get("stage") != "pretrain" else None
+        problem = None
+        if source is not None:
+            used = ((record.get("inputs") or {}).get("checkpoint") or {}).get("sha256")
+            made = ((source.get("outputs") or {}).get("backbone") or {}).get("sha256")
+            if used and made and used != made:
+                problem = (f"its input checkpoint sha256 {used[:12]}… is not {source['run_id']}'s exported backbone "
+                           f"{made[:12]}… (a pretraining redone after it ran: rerun it)")
+            data = (source.get("inputs") or {}).get("dataset") or {}
+            for name, entry in (record.get("inputs") or {}).items():
+                if name.startswith("dataset") and entry and data.get("sha256") and entry.get("sha256") and \
+                        entry.get("path") == data.get("path") and entry["sha256"] != data["sha256"]:
+                    problem = (f"it read {entry['path']} with content hash {entry['sha256'][:12]}…, its pretraining "
+                               f"{source['run_id']} read {data['sha256'][:12]}… (other data under one name)")
+        if problem:
+            warnings.append(f"{record['_path']}: refused, {problem}")
+            continue
+        kept.append(record)
+    return kept
+
+
+def annotate_freshness(records: list[dict]) -> None:
+    """`_freshness` = (current | stale | legacy, reasons) on each record: config, code and environment against
+    this checkout (the data is re-hashed by the pipeline, which knows the data root)."""
+    for record in records:
+        record["_freshness"] = freshness(record)
 
 
 # ------------------------------------------------------------------------------------------------- numbers
@@ -208,6 +251,23 @@ class TableResult:
     seed_rows: list = field(default_factory=list)
     values: dict = field(default_factory=dict)  # (row, metric) -> {seed: value}: what the verdict pairs
     kept_why: str = ""                          # why a committed file was kept
+    fed: dict = field(default_factory=dict)     # row -> {seed: record}: the records behind each row
+
+
+def better_random(table: Table, row, metric: str, aggs: dict) -> Agg | None:
+    """The random-init reference of a pretrained row: the better (higher mean) of the table's random-init rows of
+    the same stage and evaluation set that have `metric` (e.g. kNN with BN re-estimated and with BN untouched), so
+    that "Δ random" never flatters a method against the weaker random baseline. Falls back to the row's named
+    `compare` / naming-convention counterpart when no such row has a number."""
+    if row.method == "random" or row.is_gap or table.baseline(row, "random") is None:
+        return None
+    candidates = [aggs.get(other.key, {}).get(metric) for other in table.rows
+                  if other.method == "random" and not other.is_gap and other.stage == row.stage
+                  and other.descriptors.get("eval_dataset") == row.descriptors.get("eval_dataset")]
+    candidates = [agg for agg in candidates if agg is not None]
+    if not candidates:
+        return aggs.get(table.baseline(row, "random"), {}).get(metric)
+    return max(candidates, key=lambda agg: agg.mean)
 
 
 def build_table(table: Table, profile: str, by_row: dict, reference: list[dict]) -> TableResult:
@@ -248,19 +308,24 @@ def build_table(table: Table, profile: str, by_row: dict, reference: list[dict])
             ours = agg.mean if agg else None
             line.update(ours=_num(ours), n_seeds=str(agg.n) if agg else "", std=_num(agg.std) if agg else "",
                         run_id=";".join(agg.run_ids) if agg else "", record=";".join(agg.records) if agg else "")
-            fed_by = by_row.get((table.name, row.key), {}).values() if applicable and not row.is_gap else ()
-            # contracts.md §7: a run allowed at another global batch than its protocol's is flagged on its row
-            line["flags"] = "batch_mismatch" if any(r.get("batch_mismatch") for r in fed_by) else ""
+            fed_by = list(by_row.get((table.name, row.key), {}).values()) if applicable and not row.is_gap else []
+            # contracts.md §7: a run allowed at another global batch than its protocol's is flagged on its row;
+            # v5: a row fed by a stale record keeps its number, marked; one fed by schema-1 records says legacy
+            states = {(r.get("_freshness") or ("", []))[0] for r in fed_by}
+            line["flags"] = ";".join(flag for flag, on in (("batch_mismatch", any(r.get("batch_mismatch")
+                                                                                 for r in fed_by)),
+                                                           (STALE, STALE in states), (LEGACY, LEGACY in states)) if on)
             if agg and not row.is_gap:
                 values[(row.key, metric)] = dict(agg.values)
             reference_line = ref.get((row.key, metric)) if profile == "paper" else None
             paper = _float(reference_line["value"]) if reference_line else None
             line.update(paper=_num(paper), paper_status=reference_line["status"] if reference_line else "",
                         delta=_num(ours - paper) if ours is not None and paper is not None else "")
-            for other in ("mocov2", "random"):
-                base_key = table.baseline(row, other)
-                base = aggs.get(base_key, {}).get(metric) if base_key else None
-                line[f"delta_vs_{other}"] = _num(ours - base.mean) if ours is not None and base else ""
+            base_key = table.baseline(row, "mocov2")
+            base = aggs.get(base_key, {}).get(metric) if base_key else None
+            line["delta_vs_mocov2"] = _num(ours - base.mean) if ours is not None and base else ""
+            base = better_random(table, row, metric, aggs)
+            line["delta_vs_random"] = _num(ours - base.mean) if ours is not None and base else ""
             lines.append({k: line.get(k, "") for k in OUR_COLUMNS})
             if agg and agg.n > 1 and not row.is_gap:
                 vals = list(agg.values.values())
@@ -282,7 +347,7 @@ def build_table(table: Table, profile: str, by_row: dict, reference: list[dict])
                        run_ids=sorted({r.get("run_id", "") for r in records}),
                        commits=sorted({str(r.get("git_commit")) for r in records if r.get("git_commit")}),
                        wall_s=round(sum(float(r.get("wall_s") or 0) for r in records), 1), seed_rows=seed_rows,
-                       values=values)
+                       values=values, fed={row.key: by_row.get((table.name, row.key), {}) for row in table.rows})
 
 
 def write_csv(path: Path, columns, lines) -> None:
@@ -450,6 +515,8 @@ def _cell(line: dict) -> str:
         text += f" (n={line['n_seeds']})"
     if "batch_mismatch" in (line.get("flags") or ""):
         text += " †"
+    if STALE in (line.get("flags") or "").split(";"):
+        text += " ‡"
     return text
 
 
@@ -604,20 +671,28 @@ def sweep_section(out_dir: Path) -> list[str]:
 def render_readme(profile: str, results: list[TableResult], pretrain_records: list[dict], provenance: dict,
                   figures: dict, warnings: list[str], generated: str, extra: list[str] = ()) -> str:
     out = [f"# Results: profile `{profile}`", ""]
+    found = comparisons(results)
     if profile in DISCLAIMERS:
         out += [f"> {DISCLAIMERS[profile]}", ""]
+    if profile == "smoke":
+        out += ["Not archived: the smoke run records stay in `runs/` (git-ignored), so the committed smoke tables "
+                "trace to records only on the machine that made them; `bash reproduce_all.sh` remakes them in "
+                "minutes.", ""]
     commits = sorted({c for r in results if r.source == "fresh" for c in r.commits})
     out += [f"Generated {generated} by `python -m suite.report --profile {profile}` from the run records "
             f"only; commit(s) of the runs: {', '.join(f'`{c}`' for c in commits) or '—'}.", "",
             "Cells: ours = mean over seeds (± sample std, n) in percent; `missing` = no finished record (never "
             "0); `<p> profile only` = the row runs only with `--profile <p>` (the paper tables run in the paper "
             "profile only: no number of another profile is ever shown under a paper row); † = run at a global "
-            "batch other than its protocol's (`--allow-batch-mismatch`)."]
+            "batch other than its protocol's (`--allow-batch-mismatch`); ‡ = fed by a stale record (its config, code, "
+            "environment or inputs changed since it ran: number kept, see [Records](#records)). Records of schema 1 "
+            f"are listed as \"{LEGACY_NOTE}\"."]
     if profile == "paper":
         out += ["Reference (`results/reference/`): a bare number is the paper's, `(MoCo-v2)` a published "
                 "MoCo-v2 number, `(derived)` a number computed from the paper's statements (not a paper value), "
                 "`pending` a paper number not transcribed yet; Δ = ours − reference."]
-    out += ["Δ MoCo-v2 / Δ random: ours minus the MoCo-v2 / random-init row of the same setting.", ""]
+    out += ["Δ MoCo-v2 / Δ random: ours minus the MoCo-v2 row of the same setting / the better random-init row "
+            "of the same protocol (e.g. BN re-estimated or untouched, whichever scores higher).", ""]
     out += ["| table | status | rows with records | wall time |", "|---|---|---|---|"]
     for r in results:
         status = {"committed": f"committed {r.committed_date}", "unwritten": "not run"}.get(r.source, r.status)
@@ -633,6 +708,7 @@ def render_readme(profile: str, results: list[TableResult], pretrain_records: li
         goal = goal_line(r)
         if goal:
             out += [goal, ""]
+        out += table_verdict(r, found)
         if r.table.name in figures:
             out += [f"![{r.table.name}](figures/{figures[r.table.name].name})", ""]
         entry = provenance.get("tables", {}).get(r.table.name, {})
@@ -674,10 +750,11 @@ def render_readme(profile: str, results: list[TableResult], pretrain_records: li
 
 def comparisons(results: list[TableResult]) -> list[tuple[TableResult, str, str, Paired]]:
     """(table result, LeOCLR row, headline metric, paired comparison) for every LeOCLR row that has a MoCo-v2
-    counterpart of the same setting, on the row's first (headline) metric, from per-seed values."""
+    counterpart of the same setting, on the row's first (headline) metric, from per-seed values; the verdicts
+    judged per table (Holm over its protocols: `suite.verdict.judge`)."""
     out = []
     for result in results:
-        table = result.table
+        table, found = result.table, []
         for row in table.rows:
             if row.method != "leoclr" or row.is_gap:
                 continue
@@ -685,37 +762,136 @@ def comparisons(results: list[TableResult]) -> list[tuple[TableResult, str, str,
             metric = row.metrics[0]
             a, b = result.values.get((row.key, metric)), result.values.get((other, metric)) if other else None
             if a and b:
-                out.append((result, row.key, metric, compare_paired(a, b)))
+                found.append((row.key, metric, compare_paired(a, b)))
+        judged = judge([c for _, _, c in found])
+        out += [(result, key, metric, c) for (key, metric, _), c in zip(found, judged)]
     return out
 
 
+def _method_regime(seed_records: dict) -> dict | None:
+    """Epochs, global batch and training time (per seed) of the pretrainings behind one row's records."""
+    sources = {seed: r.get("_pretraining") for seed, r in seed_records.items() if r.get("_pretraining")}
+    if not sources:
+        return None
+    epochs = sorted({str(s.get("epochs", (s.get("metrics") or {}).get("epochs", "?"))) for s in sources.values()})
+    batches = sorted({str(s.get("global_batch", "?")) for s in sources.values()})
+    train = {seed: float(s["train_s"]) for seed, s in sources.items() if s.get("train_s")}
+    kind = "training"
+    if not train:  # runs from before train_s was recorded: their wall time, said so
+        train, kind = {seed: float(s["wall_s"]) for seed, s in sources.items() if s.get("wall_s")}, "wall time"
+    return {"epochs": "/".join(epochs), "batch": "/".join(batches), "train_s": train, "kind": kind,
+            "n": len(sources)}
+
+
+def regime_line(result: TableResult, row: str) -> str:
+    """The regime a LeOCLR − MoCo-v2 verdict holds in: epochs, batch and training time per method, and what the
+    two were matched on (training time compared on the seeds timed for both)."""
+    other = result.table.baseline(result.table.row(row), "mocov2")
+    le, mo = (_method_regime(result.fed.get(key, {})) for key in (row, other))
+    if not (le and mo):
+        return "regime: not recorded beside these numbers (committed table or records without their pretraining)"
+
+    def part(name, g):
+        timed = g["train_s"]
+        when = (f"{g['kind']} {_hours(sum(timed.values()) / len(timed))} (mean of {len(timed)} timed of {g['n']} "
+                f"seeds)" if timed else "training not timed")
+        return f"{name} {g['epochs']} epochs, batch {g['batch']}, {when}"
+
+    both = sorted(set(le["train_s"]) & set(mo["train_s"]), key=str)
+    ratio = (sum(le["train_s"][s] for s in both) / sum(mo["train_s"][s] for s in both)) if both else None
+    if le["epochs"] == mo["epochs"]:
+        matched = "matched on epochs" + (f" (LeOCLR {100 * (ratio - 1):+.0f} % training time on the {len(both)} "
+                                         f"seed{'s' if len(both) > 1 else ''} timed for both)" if ratio else "")
+    elif ratio and abs(ratio - 1) < 0.15:
+        matched = f"matched on {le['kind']} (LeOCLR {100 * (ratio - 1):+.0f} %), not epochs"
+    else:
+        matched = "matched on neither epochs nor training time"
+    return f"regime: {part('LeOCLR', le)}; {part('MoCo-v2', mo)}; {matched}"
+
+
+def _verdict_cells(c: Paired) -> list[str]:
+    return [str(c.n), f"{c.mean_diff:+.2f}" if c.mean_diff is not None else "—",
+            f"[{c.ci[0]:+.2f}, {c.ci[1]:+.2f}]" if c.ci else "—",
+            f"{c.p_value:.4f}" if c.p_value is not None else "—",
+            f"{c.p_holm:.4f}" if c.p_holm is not None else "—",
+            f"{c.sign_flip_p:.3f}" if c.sign_flip_p is not None else "—", c.verdict]
+
+
+VERDICT_HEAD = ["| LeOCLR row | metric | paired seeds | LeOCLR − MoCo-v2 | 95 % interval (unadjusted) | paired-t p "
+                "(unadjusted) | Holm p | sign-flip p (exact) | verdict |", "|---|---|---|---|---|---|---|---|---|"]
+
+
+def table_verdict(result: TableResult, found: list) -> list[str]:
+    """The verdict lines of one table, printed under its goal line: one row per protocol, each with its regime."""
+    mine = [(row, metric, c) for r, row, metric, c in found if r is result]
+    if not mine:
+        return []
+    assessed = sum(c.assessed for _, _, c in mine)
+    out = [f"**LeOCLR vs MoCo-v2** (paired seeds; \"ahead\" only at Holm-adjusted p < 0.05 over the "
+           f"{assessed} assessed protocol{'' if assessed == 1 else 's'} of this table, n ≥ 3):", ""] + VERDICT_HEAD
+    out += [f"| `{row}` | {metric} | " + " | ".join(_verdict_cells(c)) + " |" for row, metric, c in mine]
+    return out + [""] + [f"- `{row}`: {regime_line(result, row)}" for row, _, _ in mine] + [""]
+
+
 def leoclr_vs_mocov2(results: list[TableResult]) -> list[str]:
-    """The question the suite exists for, in one place: LeOCLR − MoCo-v2 per protocol from paired seeds, with
-    the 95 % paired-t interval, the p-value and a verdict that says "ahead" only when the interval excludes 0."""
+    """The question the suite exists for, in one place: LeOCLR − MoCo-v2 per protocol from paired seeds (the
+    per-table lines, gathered), with how the verdict is read."""
     found = comparisons(results)
     if not found:
         return []
     lines = ["## LeOCLR vs MoCo-v2 (paired seeds)", "",
              verdict_summary([(f"{r.table.name}:{row}", c) for r, row, _, c in found]), "",
-             "Per protocol: the mean of the per-seed differences LeOCLR − MoCo-v2 (points), its 95 % paired-t "
-             "interval (t with n−1 degrees of freedom) and two-sided p-value; \"ahead\" only when the interval "
-             "excludes 0. Computed by `suite/verdict.py` from the run records.", "",
-             "| table | LeOCLR row | metric | paired seeds | LeOCLR − MoCo-v2 | 95 % interval | p | verdict |",
-             "|---|---|---|---|---|---|---|---|"]
+             "Per protocol: the mean of the per-seed differences LeOCLR − MoCo-v2 (points); its 95 % paired-t "
+             "interval (t with n−1 degrees of freedom) and two-sided paired-t p, both unadjusted; the p-value "
+             "Holm-adjusted over the protocols of the table (they are read on the same checkpoints); and the exact "
+             "sign-flip p (no normality assumed; with 3 seeds it cannot go below 0.25). \"Ahead\" only when the "
+             "Holm p < 0.05 with ≥ 3 paired seeds; fewer seeds or zero spread: not assessed. Computed by "
+             "`suite/verdict.py` from the run records; each line holds only in its regime (below).", "",
+             "| table | " + VERDICT_HEAD[0][2:], "|---" + VERDICT_HEAD[1]]
     for result, row, metric, c in found:
-        diff = f"{c.mean_diff:+.2f}" if c.mean_diff is not None else "—"
-        ci = f"[{c.ci[0]:+.2f}, {c.ci[1]:+.2f}]" if c.ci else "—"
-        p = f"{c.p_value:.3f}" if c.p_value is not None else "—"
-        lines.append(f"| {result.table.name} | `{row}` | {metric} | {c.n} | {diff} | {ci} | {p} | {c.verdict} |")
+        lines.append(f"| {result.table.name} | `{row}` | {metric} | " + " | ".join(_verdict_cells(c)) + " |")
+    lines.append("")
+    lines += [f"- {result.table.name} `{row}`: {regime_line(result, row)}" for result, row, _, _ in found]
     return lines + [""]
+
+
+def records_section(records: list[dict]) -> list[str]:
+    """Every record behind this report with what it pins: current (config, code, environment as in this
+    checkout), stale (with why) or legacy (schema 1)."""
+    if not records:
+        return []
+    out = ['<a id="records"></a>', "## Records", "",
+           "What each record pins (contracts v5): *current* = its config, code files and environment match this "
+           "checkout; *stale* = one of them changed since it ran (number kept, marked ‡); *legacy* = a schema-1 "
+           "record, made before records pinned their data, code and environment.", "",
+           "| run | stage | schema | state |", "|---|---|---|---|"]
+    for record in sorted(records, key=lambda r: (r.get("stage", ""), r.get("run_id", ""))):
+        state, reasons = record.get("_freshness") or freshness(record)
+        text = LEGACY_NOTE if state == LEGACY else state + (": " + "; ".join(reasons) if reasons else "")
+        out.append(f"| `{record.get('run_id')}` | {record.get('stage')} | {record.get('schema', 1)} | {text} |")
+    return out + [""]
 
 
 def archive_records(records: list[dict], archive: Path, profile: str, warnings: list) -> list[dict]:
     """Copy each finished record (and its curves CSV) to `archive/<stage>/<run_id>/`, then return the records of
-    the archive: the runs here plus every run committed earlier (the study accumulates over sessions). A run
-    present in both is taken from here."""
+    the archive: the runs here plus every run committed earlier (the study accumulates over sessions). An archived
+    record that differs from the local one of the same run is never overwritten: it is kept, with a warning naming
+    both (the pipeline's `--rerun-stale` / `--force` move the archived one aside before a rerun)."""
     for record in records:
         target = archive / record.get("stage", "unknown") / record.get("run_id", Path(record["_dir"]).name)
+        archived = target / "record.json"
+        mine = {k: v for k, v in record.items() if not k.startswith("_")}
+        if archived.is_file():
+            try:
+                same = json.loads(archived.read_text()) == json.loads(json.dumps(mine, default=str))
+            except (OSError, json.JSONDecodeError):
+                same = False
+            if same:
+                continue
+            warnings.append(f"{record['_path']} differs from the archived {archived}; the archived record is kept. "
+                            f"To replace it, rerun through the pipeline with --rerun-stale (or --force), which "
+                            f"moves it to {target.name}.superseded-<date>/, or remove the local run directory")
+            continue
         archive_run(record, record["_dir"], target)
     return load_records(None, profile, warnings, base=archive)
 
@@ -759,6 +935,11 @@ def write_report(profile: str, runs_dir="runs", out="results", *, only=None, all
     records = load_records(runs_dir, profile, warnings)
     if profile in ARCHIVED_PROFILES:
         records = archive_records(records, out_dir / "records", profile, warnings)
+    records = check_chain(records, warnings)
+    pretrain_by_run = {r.get("run_id"): r for r in records if r.get("stage") == "pretrain"}
+    for record in records:
+        record["_pretraining"] = pretraining_of(record, pretrain_by_run)
+    annotate_freshness(records)
     by_row = index_records(records, tables, warnings)
     seeds_path = out_dir / "seeds.csv"
     committed_seeds = read_csv(seeds_path) if seeds_path.exists() else []
@@ -772,7 +953,8 @@ def write_report(profile: str, runs_dir="runs", out="results", *, only=None, all
         fewer_seeds = result.status != "no runs" and _max_seeds(result.lines) < committed_seeds_n
         if fewer_seeds and not allow_partial:
             result.kept_why = (f"the new records have at most {_max_seeds(result.lines)} seed(s) per row, the "
-                               f"committed table {committed_seeds_n}; not replaced (`--allow-partial` replaces it)")
+                               f"committed table {committed_seeds_n}; not replaced (`--allow-partial` replaces it)"
+                               if result.have else "no records of it here; the committed table is shown")
         if not (fewer_seeds and not allow_partial) and (result.status in ("complete", "no runs") or (
                 result.status == "partial" and (allow_partial or not path.exists() or not committed_complete))):
             write_csv(path, OUR_COLUMNS, result.lines)
@@ -808,10 +990,10 @@ def write_report(profile: str, runs_dir="runs", out="results", *, only=None, all
             fig_paths["pretrain_curves"] = path or fig_dir / "pretrain_curves.png"
     provenance["profile"] = profile
     out_dir.mkdir(parents=True, exist_ok=True)
-    prov_path.write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
-    extra = diagnostics_section(records, out_dir, figures) + sweep_section(out_dir)
-    (out_dir / "README.md").write_text(render_readme(profile, results, pretrain_records, provenance, fig_paths,
-                                                     warnings, generated, extra))
+    atomic_write_text(prov_path, json.dumps(provenance, indent=2, sort_keys=True) + "\n")
+    extra = diagnostics_section(records, out_dir, figures) + sweep_section(out_dir) + records_section(records)
+    atomic_write_text(out_dir / "README.md", render_readme(profile, results, pretrain_records, provenance,
+                                                           fig_paths, warnings, generated, extra))
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     return results

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from common.records import archive_run, read_record
+from common.records import archive_run, atomic_write_text, read_record
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("mocov2", "leoclr")
@@ -123,11 +124,12 @@ def build_table(spec, args) -> list[dict]:
                          "git_commit": record.get("git_commit")})
     out = Path(args.results_dir) / spec.profile / "sweep"
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "sweep.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    (out / "sweep.md").write_text(render(spec, rows, random))
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(out / "sweep.csv", text.getvalue())
+    atomic_write_text(out / "sweep.md", render(spec, rows, random))
     return rows
 
 

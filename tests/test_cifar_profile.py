@@ -125,5 +125,5 @@ def test_archived_runs_are_skipped_without_their_run_dirs_and_their_downstream_s
     assert f"{pretrain_run.run_id}: skipped (finished, archived in" in out.stdout
     assert f"not run (needs {linear.checkpoint_arg()}; {pretrain_run.run_id} is archived without" in out.stdout
     assert not (tmp_path / "runs" / "cifar10" / "pretrain").exists()   # nothing was trained
-    archived(pretrain_run, "another config")
-    assert pipeline.run_state(pretrain_run, None, archive) == ("run", "new")
+    archived(pretrain_run, "another config")   # kept, listed as stale (a legacy record): never silently replaced
+    assert pipeline.run_state(pretrain_run, None, archive) == ("stale", "config changed (legacy record)")

@@ -70,7 +70,7 @@ def test_the_report_is_written_where_asked_and_nowhere_else(tiny_run):
     assert {line["state"] for line in lines if line not in ran} == {"smoke profile only"}
     readme = (out / "README.md").read_text()
     assert "# Results: profile `tiny`" in readme and "`leoclr-det`" in readme
-    assert "## LeOCLR vs MoCo-v2 (paired seeds)" in readme and "not assessed (1 seed)" in readme
+    assert "## LeOCLR vs MoCo-v2 (paired seeds)" in readme and "not assessed (1 seed, needs ≥ 3)" in readme
     assert "## The paper's premise, measured" in readme  # the crop-overlap diagnostic of configs/data/tiny.py
     assert not (out / "in1k_linear.csv").exists()  # paper tables do not run in the tiny profile
 

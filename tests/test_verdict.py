@@ -8,7 +8,7 @@ from scipy import stats
 
 from suite import report
 from suite.tables import load_tables
-from suite.verdict import AHEAD, BEHIND, UNRESOLVED, compare_paired
+from suite.verdict import AHEAD, BEHIND, UNRESOLVED, compare_paired, holm, judge, sign_flip_p
 
 
 def test_ahead_behind_tie_and_single_seed():
@@ -29,9 +29,34 @@ def test_ahead_behind_tie_and_single_seed():
     assert tie.verdict == UNRESOLVED and tie.ci[0] < 0 < tie.ci[1]
 
     one = compare_paired({0: 20.0}, {0: 10.0})
-    assert one.verdict == "not assessed (1 seed)" and one.ci is None and one.p_value is None
+    assert one.verdict == "not assessed (1 seed, needs ≥ 3)" and one.ci is None and one.p_value is None
+    two = compare_paired({0: 20.0, 1: 21.0}, {0: 10.0, 1: 12.0})   # a wide gap, but 2 seeds: not assessed
+    assert two.verdict == "not assessed (2 seeds, needs ≥ 3)" and not two.assessed
     unpaired = compare_paired({0: 20.0, 1: 21.0}, {2: 10.0, 3: 11.0})
     assert unpaired.verdict == "not assessed (0 seeds)"
+
+
+def test_the_committed_probe_triple_reproduces_its_numbers_and_identical_differences_are_not_assessed():
+    """The cifar10 probe (LeOCLR − MoCo-v2 per seed +1.83, +3.20, +3.83; 2026-12-02 audit): the unadjusted
+    interval [+0.41, +5.49] and p 0.0377 as literals, not recomputed by the same call; the exact sign-flip p is
+    2/8 = 0.25, the floor with 3 seeds. Identical differences (sd 0) gave p = 0 and "ahead" before: now not
+    assessed."""
+    probe = compare_paired({0: 48.74, 1: 48.01, 2: 49.57}, {0: 46.91, 1: 44.81, 2: 45.74})
+    assert [round(x, 2) for x in probe.ci] == [0.41, 5.49] and round(probe.p_value, 4) == 0.0377
+    assert probe.sign_flip_p == 0.25
+    knn = compare_paired({0: 40.81, 1: 40.96, 2: 41.51}, {0: 41.39, 1: 38.60, 2: 40.01})
+    probe_j, knn_j = judge([probe, knn])   # Holm over the table's two protocols
+    assert round(probe_j.p_holm, 4) == 0.0754 and probe_j.verdict == UNRESOLVED   # 2 × 0.0377 ≥ 0.05
+    assert knn_j.p_holm == pytest.approx(knn.p_value) and knn_j.verdict == UNRESOLVED
+    same = compare_paired({0: 12.0, 1: 13.0, 2: 14.0}, {0: 10.0, 1: 11.0, 2: 12.0})
+    assert not same.assessed and same.verdict == "not assessed (3 seeds, zero spread)"
+    assert judge([same])[0].verdict == same.verdict
+
+
+def test_holm_and_sign_flip_against_hand_computed_values():
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert sign_flip_p([1.0, 2.0, 3.0, 4.0]) == 2 / 16          # only all-plus and all-minus reach |sum| 10
+    assert sign_flip_p([1.0, -1.0, 2.0]) == 6 / 8           # |±1 ∓ 1 ± 2| ≥ 2 except the two sums of 0
 
 
 def _record(runs, stage, run_id, seed, method, rows, metrics):
@@ -61,7 +86,7 @@ def test_the_report_prints_the_verdict_from_records(tmp_path):
     linear = next(l for l in readme.splitlines() if "`leoclr-linear`" in l and "| top1 |" in l)
     assert "| 3 | -2.00 |" in linear and linear.rstrip().endswith(f"| {BEHIND} |")
     knn = next(l for l in readme.splitlines() if "`leoclr-knn`" in l and "| knn_top1 |" in l)
-    assert knn.rstrip().endswith("| not assessed (1 seed) |")
+    assert knn.rstrip().endswith("| not assessed (1 seed, needs ≥ 3) |")
     assert "LeOCLR leads" not in readme
 
 

@@ -5,7 +5,7 @@
 # paper: GPU-hours on V100-class GPUs (GPU count × wall hours). Anchor: MoCo-v2 R50 200 ep on ImageNet-1K = 53 h
 # on 8 V100 (MoCo README) = 424 GPU-h, i.e. 2.12 GPU-h per epoch of 1.28 M images at 224 px with one trained
 # forward+backward (3 units) and one momentum forward (1 unit) per image. LeOCLR costs one trained
-# forward+backward and two momentum forwards: 5/4 of MoCo-v2 (measured 1.26× on CPU, shared/smoke-findings.md).
+# forward+backward and two momentum forwards: 5/4 of MoCo-v2 (our CPU records: 1.10-1.12× in train_s, REPRODUCE §3.0).
 # Smaller images scale with the pixels reaching layer1 (STL-10 96 px: 0.18×; CIFAR-10 32 px with the stride-1
 # stem: 0.33×), which small images on a GPU rarely achieve: read those as lower bounds.
 # smoke: CPU-minutes on the 2-core reference machine (budget targets of contracts.md §1).

@@ -11,7 +11,10 @@ note = ('Pretraining on the 50,000 training images of the JPEG q75 copy of CIFAR
         'whole training set as bank, the 10,000 test images as queries (InstDisc). Linear: L2-regularised '
         'logistic regression (L-BFGS) on frozen features, regularisation chosen on 10 % of train held out, '
         'refitted on train + val. Random init: a seeded random ResNet-18, its BN statistics re-estimated on the '
-        'training split (random-*) or left as initialised (random-bnraw-knn). Chance level: 10 % top-1.')
+        'training split (random-*) or left as initialised (random-bnraw-knn). Chance level: 10 % top-1. The CPU '
+        'setting (batch 64) was chosen by the sweep on held-out val (results/cifar10/sweep/) after both methods '
+        'collapsed early at batch 256 on CPU and LeOCLR did not recover there; the GPU rows are one seed under a 2-minute '
+        'training cap (9 LeOCLR vs 14 MoCo-v2 epochs).')
 
 # The issue's bar for the CPU profile (#12): both methods ≥ 5 kNN points above the better of the two random inits.
 # The report says reached / not reached beside the table (Δ random in the table is against `random-knn` alone). The

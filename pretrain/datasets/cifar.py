@@ -22,10 +22,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import json
 import os
 import pickle
 import tarfile
 import warnings
+import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,11 +173,20 @@ def download_pickles(root: Path) -> Path:
 
 
 # ---- the cache ------------------------------------------------------------------------------------------------
+def source_sha256(source: Path) -> str:
+    """The hash of what a cache was decoded from: the file's sha256 (the tarball), or a folder's content hash
+    (the pickles, an ImageFolder: `common.records.content_sha256`)."""
+    from common.records import content_sha256 as folder_sha256, sha256_file
+    return sha256_file(source) if source.is_file() else folder_sha256(source)["sha256"]
+
+
 def write_cache(path: Path, arrays: dict, classes, source: str) -> bool:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp.npz")
-        fields = {"classes": np.asarray(classes), "source": np.asarray(source)}
+        # the source by name only: a record may not hold a host path outside the data root (contracts v5)
+        fields = {"classes": np.asarray(classes), "source": np.asarray(Path(source).name),
+                  "source_sha256": np.asarray(source_sha256(Path(source)))}
         for split, (images, labels) in arrays.items():
             fields.update({f"{split}_images": images, f"{split}_labels": labels,
                            f"{split}_sha256": np.asarray(content_sha256(images, labels))})
@@ -187,7 +198,18 @@ def write_cache(path: Path, arrays: dict, classes, source: str) -> bool:
         return False
 
 
+class BadCacheError(ValueError):
+    """The cache file is there but cannot be read (truncated, another format)."""
+
+
 def read_cache(path: Path) -> dict[str, ImageArrays]:
+    try:
+        return _read_cache(path)
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError) as err:
+        raise BadCacheError(f"{path}: unreadable CIFAR-10 cache ({type(err).__name__}: {err})") from err
+
+
+def _read_cache(path: Path) -> dict[str, ImageArrays]:
     with np.load(path, allow_pickle=False) as cache:
         missing = [f"{s}_{k}" for s in SPLITS for k in ("images", "labels", "sha256") if f"{s}_{k}" not in cache]
         if missing:
@@ -198,9 +220,9 @@ def read_cache(path: Path) -> dict[str, ImageArrays]:
                 for split in SPLITS}
 
 
-def _find_source(folder: Path):
+def _find_source(folder: Path, with_cache: bool = True):
     """(kind, path) of the first source in `folder`, or None."""
-    if (folder / CACHE_NAME).is_file():
+    if with_cache and (folder / CACHE_NAME).is_file():
         return "cache", folder / CACHE_NAME
     if (folder / PICKLE_FOLDER).is_dir():
         return "pickles", folder / PICKLE_FOLDER
@@ -215,10 +237,11 @@ def _find_source(folder: Path):
 READERS = {"pickles": read_pickles, "imagefolder": read_image_folder, "tarball": read_image_folder_tarball}
 
 
-def find_cifar10(root: str | os.PathLike):
-    """(kind, path) of the copy `load_cifar10(root)` would read (in `root`, then its parent), or None."""
+def find_cifar10(root: str | os.PathLike, with_cache: bool = True):
+    """(kind, path) of the copy `load_cifar10(root)` would read (in `root`, then its parent), or None;
+    `with_cache=False`: the first copy other than our cache (what a broken cache is rebuilt from)."""
     root = Path(root)
-    return next(filter(None, (_find_source(folder) for folder in (root, root.parent))), None)
+    return next(filter(None, (_find_source(folder, with_cache) for folder in (root, root.parent))), None)
 
 
 @functools.lru_cache(maxsize=4)
@@ -237,8 +260,17 @@ def load_cifar10(root: str | os.PathLike, download: bool = False) -> dict[str, I
             f"keeps it in ../shared/data/), or an ImageFolder {{train,test}}/<class>/<image>.")
     kind, path = found
     if kind == "cache":
-        splits = read_cache(path)
-    else:
+        try:
+            splits = read_cache(path)
+        except BadCacheError as err:
+            found = find_cifar10(root, with_cache=False)
+            if found is None:
+                raise BadCacheError(f"{err}. No other CIFAR-10 copy is in {root} or {root.parent} to rebuild it "
+                                    f"from: delete it and run `python -m pretrain.datasets.cifar {root} --source "
+                                    f"<{TARBALL_NAME} | {PICKLE_FOLDER}/>`") from None
+            warnings.warn(f"{err}; rebuilding it from {found[1]}")
+            kind, path = found
+    if kind != "cache":
         arrays, classes = READERS[kind](path)
         for split, (images, _) in arrays.items():
             if len(images) != SPLIT_SIZES[split]:
@@ -249,6 +281,26 @@ def load_cifar10(root: str | os.PathLike, download: bool = False) -> dict[str, I
     for split in splits.values():
         split.images.setflags(write=False)  # shared by every dataset of the process
     return splits
+
+
+def fingerprint(root: str | os.PathLike) -> dict:
+    """CIFAR-10's content hash as a record input (contracts v5): sha256 over the decoded arrays' hashes (images
+    and labels of train and test: what every run reads, whatever copy it came from), beside the hash of the
+    source file the cache was decoded from (None for a cache made before it was kept)."""
+    from common.records import sha256_text
+
+    splits = load_cifar10(root)
+    arrays = {split: splits[split].sha256 for split in SPLITS}
+    found = find_cifar10(root)
+    source, source_hash = None, None
+    if found is not None and found[0] == "cache":
+        with np.load(found[1], allow_pickle=False) as cache:
+            source = Path(str(cache["source"])).name
+            source_hash = str(cache["source_sha256"]) if "source_sha256" in cache else None
+    elif found is not None:
+        source, source_hash = found[1].name, source_sha256(found[1])
+    return {"sha256": sha256_text(json.dumps(arrays, sort_keys=True)), "hashed": "cifar10-arrays",
+            "arrays": arrays, "source": source, "source_sha256": source_hash}
 
 
 def select_split(arrays: dict[str, ImageArrays], split: str) -> ImageArrays:

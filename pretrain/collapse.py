@@ -1,0 +1,130 @@
+"""An early warning in every pretraining (contracts v5): has the run stopped separating positives from negatives?
+
+Two failures are on record (issue 23, `results/cifar10/diagnosis/`):
+- **collapse**: every embedding points one way — the negative cosine (query vs queue) goes to ~1 with the positive
+  one, and the loss sits at chance, ln(K+1) per term (the CPU regime at batch 256 without an lr warm-up, within
+  20-30 steps);
+- **no separation**: the embeddings stay spread but a query is barely closer to its key than to the queue — the
+  positive − negative cosine gap stays near 0 for hundreds of steps (LeOCLR on the GPU at batch 512, 9 epochs).
+The watch reads the logged `pos_sim` / `neg_sim` only once the queue holds real keys (before that the negatives
+are the random initial vectors). Thresholds come from the committed curves: the six batch-64 CPU runs and the GPU
+MoCo-v2 run learned, and their longest stretch with a gap < 0.05 is 60 steps (LeOCLR seed 0, an early dip it
+climbed out of) — a fifth of `stall_steps`; the GPU LeOCLR run's is ~420 steps.
+
+`watch` is a pure function, so a test replays it on committed curves; `CollapseWatchHook` feeds it during training
+(registered by `pretrain.train` outside the config, so config hashes do not change) and writes what it saw into
+the record.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+COLLAPSE_NEG = 0.95        # negative cosine at or above: the embeddings point one way
+COLLAPSE_STEPS = 30        # ... for this many iterations after the queue filled
+STALL_GAP = 0.05           # positive − negative cosine below: no separation
+STALL_STEPS = 200          # ... for this many iterations after the queue filled
+SWITCH = "warmup_iters (an lr warm-up; configs/pretrain/cifar10/_base_/warmup.py)"
+
+
+@dataclass
+class Verdict:
+    state: str                      # ok | collapse | no_separation | too_short
+    first_step: int | None          # where the flagged stretch began
+    steps: int                      # its length in iterations
+    queue_full_step: int
+    message: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def queue_full_step(queue_size: int, global_batch: int, keys_per_image: int) -> int:
+    """The first step at which the queue holds no initial random vector (MoCo-v2 enqueues one key per image,
+    LeOCLR two)."""
+    return math.ceil(queue_size / max(1, global_batch * keys_per_image))
+
+
+def watch(points, queue_full: int, *, collapse_neg=COLLAPSE_NEG, collapse_steps=COLLAPSE_STEPS,
+          stall_gap=STALL_GAP, stall_steps=STALL_STEPS) -> Verdict:
+    """`points`: (step, pos_sim, neg_sim) in step order, as logged. The longest stretch of consecutive logged
+    points after `queue_full` that is collapsed (neg ≥ `collapse_neg`) or unseparated (pos − neg < `stall_gap`),
+    measured in iterations from its first to its last point; flagged when it reaches `collapse_steps` /
+    `stall_steps`. Collapse is named first (it is the sharper diagnosis)."""
+    points = [(int(s), float(p), float(n)) for s, p, n in points if int(s) > queue_full]
+    found = {}
+    for name, bad, limit in (("collapse", lambda p, n: n >= collapse_neg, collapse_steps),
+                             ("no_separation", lambda p, n: p - n < stall_gap, stall_steps)):
+        start = best = None
+        for step, pos, neg in points:
+            if bad(pos, neg):
+                start = step if start is None else start
+                if best is None or step - start > best[1]:
+                    best = (start, step - start)
+            else:
+                start = None
+        if best is not None and best[1] >= limit:
+            found[name] = best
+    last = points[-1][0] if points else 0
+    if "collapse" in found:
+        first, steps = found["collapse"]
+        return Verdict("collapse", first, steps, queue_full,
+                       f"collapse from step {first} for {steps} steps: negative cosine ≥ {collapse_neg} (every "
+                       f"embedding points one way; loss at chance). Likely cause: full lr while the queue still "
+                       f"held its random initial keys. Switch: {SWITCH}")
+    if "no_separation" in found:
+        first, steps = found["no_separation"]
+        return Verdict("no_separation", first, steps, queue_full,
+                       f"no separation from step {first} for {steps} steps: positive − negative cosine < "
+                       f"{stall_gap} (the run is not learning to tell a key from the queue). Likely cause: the "
+                       f"early-phase dynamics (see the diagnosis in REPRODUCE §3.11). Switch: {SWITCH}")
+    if last - queue_full < stall_steps:
+        return Verdict("too_short", None, 0, queue_full,
+                       f"{last - queue_full} logged steps after the queue filled (step {queue_full}): fewer than "
+                       f"{stall_steps}, so only a collapse could be flagged")
+    return Verdict("ok", None, 0, queue_full, "positives separated from negatives after the queue filled")
+
+
+def watch_curves(rows, queue_full: int, **kwargs) -> Verdict:
+    """`watch` on the rows of a `curves.csv` (dicts; rows without similarities skipped)."""
+    return watch([(r["step"], r["pos_sim"], r["neg_sim"]) for r in rows if r.get("pos_sim") and r.get("neg_sim")],
+                 queue_full, **kwargs)
+
+
+class CollapseError(RuntimeError):
+    """Raised by the hook with `stop=True` (`pretrain.train --stop-on-collapse`)."""
+
+
+def collapse_watch_hook():
+    """The mmengine hook, built lazily so that importing this module needs no mmengine (the replay test)."""
+    from mmengine.dist import is_main_process
+    from mmengine.hooks import Hook
+    from mmengine.model import is_model_wrapper
+
+    class CollapseWatchHook(Hook):
+        priority = "LOW"
+
+        def __init__(self, interval: int = 10, stop: bool = False):
+            self.interval, self.stop = interval, stop
+            self.points, self.verdict, self.warned = [], None, False
+
+        def before_train(self, runner) -> None:
+            model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+            batch = runner.train_dataloader.batch_size * runner.world_size
+            self.queue_full = queue_full_step(int(model.queue.shape[1]), batch, model.keys_per_image)
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+            step = runner.iter + 1
+            outputs = outputs or {}
+            if step % self.interval or "pos_sim" not in outputs or "neg_sim" not in outputs:
+                return
+            self.points.append((step, float(outputs["pos_sim"]), float(outputs["neg_sim"])))
+            self.verdict = watch(self.points, self.queue_full)
+            if self.verdict.state in ("collapse", "no_separation") and not self.warned:
+                self.warned = True
+                if is_main_process():
+                    runner.logger.warning(f"COLLAPSE WATCH: {self.verdict.message}")
+                if self.stop:
+                    raise CollapseError(f"--stop-on-collapse: {self.verdict.message}")
+
+    return CollapseWatchHook
