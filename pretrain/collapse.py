@@ -24,7 +24,8 @@ COLLAPSE_NEG = 0.95        # negative cosine at or above: the embeddings point o
 COLLAPSE_STEPS = 30        # ... for this many iterations after the queue filled
 STALL_GAP = 0.05           # positive − negative cosine below: no separation
 STALL_STEPS = 200          # ... for this many iterations after the queue filled
-SWITCH = "warmup_iters (an lr warm-up; configs/pretrain/cifar10/_base_/warmup.py)"
+SWITCH = ("an lr warm-up: a LinearLR scheduler over the first iterations (REPRODUCE §3.11, the cifar10 batch-256 "
+          "configs; results/cifar10/diagnosis/)")
 
 
 @dataclass
@@ -109,9 +110,18 @@ def collapse_watch_hook():
             self.points, self.verdict, self.warned = [], None, False
 
         def before_train(self, runner) -> None:
+            import csv
+            from pathlib import Path
+
             model = runner.model.module if is_model_wrapper(runner.model) else runner.model
             batch = runner.train_dataloader.batch_size * runner.world_size
             self.queue_full = queue_full_step(int(model.queue.shape[1]), batch, model.keys_per_image)
+            curves = Path(runner.work_dir) / "curves.csv"   # a resumed run: what was logged before counts too
+            if curves.is_file():
+                with open(curves, newline="") as handle:
+                    self.points = [(int(r["step"]), float(r["pos_sim"]), float(r["neg_sim"]))
+                                   for r in csv.DictReader(handle)
+                                   if r.get("pos_sim") and r.get("neg_sim") and int(r["step"]) <= runner.iter]
 
         def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
             step = runner.iter + 1

@@ -17,6 +17,7 @@ from torch import nn
 
 from pretrain.checkpoints import build_resnet
 
+INFONCE_PRECISIONS = ("fp32", "autocast")
 FEATURE_DIMS = {"resnet18": 512, "resnet34": 512, "resnet50": 2048, "resnet101": 2048, "resnet152": 2048}
 BN_MODES = ("shuffle", "split", "sync", "plain")
 
@@ -106,13 +107,20 @@ class MomentumContrast(BaseModel):
 
     def __init__(self, arch="resnet50", stem="standard", proj_hidden_dim=None, proj_dim=128,
                  queue_size=65536, momentum=0.999, temperature=0.2, bn="shuffle", bn_splits=8, seed=0,
-                 channels_last=False, data_preprocessor=None, init_cfg=None):
+                 channels_last=False, infonce_precision="fp32", diagnostics=False, data_preprocessor=None,
+                 init_cfg=None):
         data_preprocessor = data_preprocessor or dict(type="MultiViewPreprocessor")
         data_preprocessor.setdefault("channels_last", channels_last)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if bn not in BN_MODES:
             raise ValueError(f"model.bn={bn!r}: choose one of {BN_MODES}")
         self.momentum, self.temperature, self.seed = momentum, temperature, seed
+        if infonce_precision not in INFONCE_PRECISIONS:
+            raise ValueError(f"model.infonce_precision={infonce_precision!r}: choose one of {INFONCE_PRECISIONS}")
+        # fp32: the logits in float32 whatever the autocast (issue 23: under bf16 autocast the negative logits of
+        # `q @ queue` were bf16-quantised while the positive ones were not); autocast: as before, for the ablation
+        self.infonce_precision = infonce_precision
+        self.diagnostics = diagnostics  # log the key batch's mean pairwise cosine and the embeddings' effective rank
         feat_dim = FEATURE_DIMS[arch]
         self.backbone = build_resnet(arch, stem)
         self.neck = nn.Sequential(nn.Linear(feat_dim, proj_hidden_dim or feat_dim), nn.ReLU(inplace=True),
@@ -164,13 +172,36 @@ class MomentumContrast(BaseModel):
         return keys[torch.argsort(order)]
 
     def info_nce(self, q: torch.Tensor, k: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """The MoCo InfoNCE (the paper's eq. 1): positive k, negatives from the queue; returns loss, pos, neg sims."""
-        q, k = q.float(), k.float()
-        pos = (q * k).sum(dim=1, keepdim=True)
-        neg = q @ self.queue.clone()  # a copy: the queue is updated in place before backward
-        logits = torch.cat([pos, neg], dim=1) / self.temperature
-        labels = torch.zeros(q.shape[0], dtype=torch.long, device=q.device)
-        return F.cross_entropy(logits, labels), pos.detach(), neg.detach()
+        """The MoCo InfoNCE (the paper's eq. 1): positive k, negatives from the queue; returns loss, pos, neg sims.
+        Computed in float32 with autocast off (`infonce_precision='fp32'`): a few MFLOP per image, and the
+        positive and negative logits then share one precision."""
+        with torch.autocast(q.device.type, enabled=self.infonce_precision != "fp32"):
+            q, k = q.float(), k.float()
+            pos = (q * k).sum(dim=1, keepdim=True)
+            neg = q @ self.queue.clone()  # a copy: the queue is updated in place before backward
+            logits = torch.cat([pos, neg], dim=1) / self.temperature
+            labels = torch.zeros(q.shape[0], dtype=torch.long, device=q.device)
+            return F.cross_entropy(logits, labels), pos.detach(), neg.detach()
+
+    @property
+    def keys_per_image(self) -> int:
+        """Keys each training image adds to the queue per step (what sets how soon the random initial keys are
+        gone: `pretrain.collapse.queue_full_step`)."""
+        return 1
+
+    @torch.no_grad()
+    def embedding_stats(self, q: torch.Tensor, k: torch.Tensor) -> dict:
+        """Diagnostics (`model.diagnostics=True`): the key batch's mean pairwise cosine (→ 1 when every key points
+        one way) and the effective rank of the query embeddings (exp of the entropy of their normalised singular
+        values; 1 = one direction, up to the embedding width)."""
+        k = k.float()
+        n = k.shape[0]
+        total = k.sum(0)
+        key_cos = ((total @ total) - (k * k).sum()) / max(1, n * (n - 1))
+        singular = torch.linalg.svdvals(q.float() - q.float().mean(0))
+        p = singular / singular.sum().clamp_min(1e-12)
+        eff_rank = torch.exp(-(p * torch.log(p.clamp_min(1e-12))).sum())
+        return {"key_cos": key_cos, "eff_rank": eff_rank}
 
     @torch.no_grad()
     def enqueue(self, keys: torch.Tensor) -> None:

@@ -127,12 +127,16 @@ class TrainTimeBudgetHook(Hook):
 
 
 CURVE_COLUMNS = ("step", "epoch", "loss", "lr", "knn_top1", "pos_sim", "neg_sim")
+# Written when the run measures them (LeOCLR's two InfoNCE terms; `model.diagnostics=True`; a `clip_grad` in the
+# optimiser wrapper, which makes mmengine compute the gradient norm): the collapse diagnosis of issue 23.
+DIAGNOSTIC_COLUMNS = ("crop1_infonce", "crop2_infonce", "key_cos", "eff_rank", "grad_norm")
 
 
 @HOOKS.register_module()
 class CurvesHook(Hook):
-    """Appends `curves.csv` (step, epoch, loss, lr, knn_top1, pos_sim, neg_sim) in the work dir every
-    `interval` iterations; on resume, rows beyond the resumed step are dropped so the file has one history."""
+    """Appends `curves.csv` (step, epoch, loss, lr, knn_top1, pos_sim, neg_sim, and the diagnostic columns where
+    measured) in the work dir every `interval` iterations; on resume, rows beyond the resumed step are dropped so
+    the file has one history."""
 
     priority = "VERY_LOW"  # after KNNMonitorHook has logged this step's kNN
 
@@ -140,7 +144,7 @@ class CurvesHook(Hook):
         self.interval = interval
 
     def before_train(self, runner) -> None:
-        self.curves = CurvesCSV(Path(runner.work_dir) / "curves.csv", CURVE_COLUMNS)
+        self.curves = CurvesCSV(Path(runner.work_dir) / "curves.csv", CURVE_COLUMNS + DIAGNOSTIC_COLUMNS)
         if is_main_process():
             self.curves.restart(upto_step=runner.iter)
 
@@ -158,4 +162,8 @@ class CurvesHook(Hook):
                "loss": _num(outputs.get("loss")), "lr": _num(next(iter(lr.values()))[0]),
                "knn_top1": _num(knn_hook.last[1]) if knn_now else "",
                "pos_sim": _num(outputs.get("pos_sim")), "neg_sim": _num(outputs.get("neg_sim"))}
+        row.update({name: _num(outputs.get(name)) for name in DIAGNOSTIC_COLUMNS})
+        grad_norm = runner.message_hub.log_scalars.get("train/grad_norm")  # only with a clip_grad
+        if grad_norm is not None:
+            row["grad_norm"] = _num(grad_norm.current())
         self.curves.append(row)

@@ -13,4 +13,5 @@ class MoCoV2(MomentumContrast):
         k = self.key(crop2)
         loss, pos, neg = self.info_nce(q, k)
         self.enqueue(k)
-        return {"loss": loss, "pos_sim": pos.mean(), "neg_sim": neg.mean()}
+        out = {"loss": loss, "pos_sim": pos.mean(), "neg_sim": neg.mean()}
+        return {**out, **self.embedding_stats(q, k)} if self.diagnostics else out

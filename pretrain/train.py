@@ -21,7 +21,8 @@ from common.records import (RunRecorder, add_common_args, batch_fields, config_s
                            parse_rows, prepare_run_dir, sha256_file)
 from pretrain.datasets.fingerprint import fingerprint_input
 
-REGISTERING_MODULES = ("pretrain.mocov2", "pretrain.leoclr", "pretrain.data", "pretrain.hooks", "pretrain.loops")
+REGISTERING_MODULES = ("pretrain.mocov2", "pretrain.leoclr", "pretrain.data", "pretrain.hooks", "pretrain.loops",
+                       "pretrain.optim")
 METHODS = {"MoCoV2": "mocov2", "LeOCLR": "leoclr"}
 
 
@@ -29,7 +30,12 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("config")
     add_common_args(parser)
-    parser.add_argument("--amp", choices=["bf16", "fp16"], help="mixed precision (AmpOptimWrapper)")
+    parser.add_argument("--stop-on-collapse", action="store_true",
+                        help="stop the run when the collapse watch flags it (pretrain/collapse.py); without it the "
+                             "watch only warns and writes what it saw into the record")
+    parser.add_argument("--amp", choices=["bf16", "fp16"],
+                        help="mixed precision: bf16 = BF16OptimWrapper (autocast, no loss scaler, CPU or GPU); "
+                             "fp16 = mmengine's AmpOptimWrapper (GPU, dynamic loss scaling)")
     return parser.parse_args(argv)
 
 
@@ -43,9 +49,11 @@ def load_config(args):
     seed = cfg.randomness.seed if args.seed is None else args.seed
     cfg.merge_from_dict({"randomness.seed": seed, "model.seed": seed, "train_dataloader.dataset.seed": seed,
                          "train_dataloader.sampler.seed": seed})
-    if args.amp:
+    if args.amp == "bf16":
+        cfg.optim_wrapper.type = "BF16OptimWrapper"
+    elif args.amp == "fp16":
         cfg.optim_wrapper.type = "AmpOptimWrapper"
-        cfg.optim_wrapper.dtype = {"bf16": "bfloat16", "fp16": "float16"}[args.amp]
+        cfg.optim_wrapper.dtype = "float16"
     cfg.launcher = args.launcher
     cfg.profile = args.profile or cfg.get("profile", "smoke")
     cfg.config_path = os.path.relpath(os.path.abspath(args.config))
@@ -78,6 +86,7 @@ def main(argv=None) -> int:
 
     from pretrain.data import check_loader_config
     from pretrain.export import ExportMetaHook, export_checkpoint, export_meta
+    from pretrain.collapse import collapse_watch_hook
     from pretrain.hooks import TrainTimeBudgetHook
 
     _, world_size = init_distributed(args.launcher)
@@ -108,6 +117,10 @@ def main(argv=None) -> int:
     if timed is None and "max_epochs" in cfg.train_cfg:
         timed = TrainTimeBudgetHook(max_train_s=math.inf)
         runner.register_hook(timed)
+    # every pretraining watches for collapse / no separation (contracts v5), outside the config like the timer
+    watch = collapse_watch_hook()(interval=cfg.default_hooks.get("curves", {}).get("interval", 10),
+                                  stop=args.stop_on_collapse)
+    runner.register_hook(watch)
     record = new_record(stage="pretrain", profile=cfg.profile, run_id=run_id, config=cfg.config_path, cfg=cfg,
                         seed=seed, method=METHODS.get(cfg.model.type, cfg.model.type.lower()),
                         rows=parse_rows(args.rows), inputs=inputs)
@@ -121,6 +134,7 @@ def main(argv=None) -> int:
         knn = next((hook.last for hook in runner.hooks if type(hook).__name__ == "KNNMonitorHook"), None)
         metrics = {"knn_top1": round(knn[1], 2)} if knn else {}
         timing = {"train_s": round(timed.spent, 1)} if timed is not None else {}  # all attempts of a resumed run
+        timing["collapse_watch"] = watch.verdict.to_dict() if watch.verdict else None
         # counts live beside the metrics, which are percentages (contracts.md §3)
         recorder.finish(metrics, iterations=sidecar["iterations"], epochs=sidecar["epochs"], curves="curves.csv",
                         **timing,

@@ -56,7 +56,8 @@ def settings(base: str, options: dict) -> dict:
     scale = cfg.get("auto_scale_lr", {})
     applied = lr * batch / scale["base_batch_size"] if scale.get("enable") else lr
     return {"stem": cfg.model.get("stem", "standard"), "lr_per_512": lr, "lr": round(applied, 6),
-            "temperature": cfg.model.temperature, "batch": batch, "epochs": cfg.train_cfg.max_epochs}
+            "temperature": cfg.model.temperature, "batch": batch, "epochs": cfg.train_cfg.get("max_epochs"),
+            "iters": cfg.train_cfg.get("max_iters")}
 
 
 def sweep_runs_dir(spec, runs_dir: str) -> Path:
@@ -81,7 +82,8 @@ def planned(spec, args) -> list[tuple[str, str, list[str]]]:
         options = [f"{key}={value}" for key, value in point.get("options", {}).items()]
         for method in point.get("methods", METHODS):  # a point may leave a method out (the spec says why)
             command = [py, "-m", "pretrain.train", spec.bases[method], *common,
-                       "--work-dir", str(root / point["name"] / method), *force]
+                       "--work-dir", str(root / point["name"] / method), *force,
+                       *(["--amp", point["amp"]] if point.get("amp") else [])]
             runs.append((point["name"], method, command + (["--cfg-options", *options] if options else [])))
     return runs
 
@@ -92,8 +94,13 @@ def archive(spec, args, point: str, method: str, work_dir: Path) -> None:
         archive_run(record, work_dir, archive_dir(spec, args) / point / method)
 
 
+def out_dir(spec, args) -> Path:
+    """`results/<profile>/sweep/` (a settings sweep) or the spec's `out` folder (e.g. `diagnosis`)."""
+    return Path(args.results_dir) / spec.profile / spec.get("out", "sweep")
+
+
 def archive_dir(spec, args) -> Path:
-    return Path(args.results_dir) / spec.profile / "sweep" / "records"
+    return out_dir(spec, args) / "records"
 
 
 def knn_by_epoch(curves: Path) -> list[tuple[int, float]]:
@@ -105,7 +112,11 @@ def knn_by_epoch(curves: Path) -> list[tuple[int, float]]:
 
 
 def build_table(spec, args) -> list[dict]:
-    """sweep.csv and sweep.md from the archive (points of the spec, in its order; missing runs left out)."""
+    """sweep.csv and sweep.md from the archive (points of the spec, in its order; missing runs left out); a
+    `kind = 'diagnosis'` spec gets the training-dynamics table instead (`suite.diagnosis`)."""
+    if spec.get("kind") == "diagnosis":
+        from suite.diagnosis import build_diagnosis_table
+        return build_diagnosis_table(spec, archive_dir(spec, args), out_dir(spec, args))
     base = archive_dir(spec, args)
     random = {variant: (read_record(base / "random" / variant) or {}).get("metrics", {}).get("knn_top1")
               for variant in spec.get("random_init", {})}
@@ -122,10 +133,10 @@ def build_table(spec, args) -> list[dict]:
                          "val_knn_by_epoch": "; ".join(f"e{e}: {v:.2f}" for e, v in curve),
                          "train_s": record.get("train_s"), "wall_s": record.get("wall_s"),
                          "git_commit": record.get("git_commit")})
-    out = Path(args.results_dir) / spec.profile / "sweep"
+    out = out_dir(spec, args)
     out.mkdir(parents=True, exist_ok=True)
     text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=COLUMNS)
+    writer = csv.DictWriter(text, fieldnames=COLUMNS, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
     atomic_write_text(out / "sweep.csv", text.getvalue())
@@ -198,7 +209,7 @@ def main(argv=None) -> int:
     spec = load_spec(args.spec)
     if args.table_only:
         build_table(spec, args)
-        print(f"{Path(args.results_dir) / spec.profile / 'sweep' / 'sweep.md'}")
+        print(f"{out_dir(spec, args)}")
         return 0
     runs = planned(spec, args)
     if args.dry_run:
@@ -224,7 +235,7 @@ def main(argv=None) -> int:
             continue
         archive(spec, args, point, method, work_dir)
         build_table(spec, args)
-    print(f"table: {Path(args.results_dir) / spec.profile / 'sweep' / 'sweep.md'}"
+    print(f"table: {out_dir(spec, args)}"
           + (f"; failed: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 
