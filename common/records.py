@@ -391,9 +391,23 @@ def _interrupted(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and any(text in str(exc) for text in _PEER_LOST)
 
 
+def process_started() -> float:
+    """When this process started (epoch seconds): imports count as start-up too."""
+    try:
+        import psutil
+        return psutil.Process().create_time()
+    except (ImportError, OSError):
+        import time
+        return time.time()
+
+
 class RunRecorder:
     """Writes `record.json` as `running` on start, `failed` (with the error) if the body raises, and
-    `finished` via `finish(...)`. Wall time accumulates over resumed attempts. Only the main process writes."""
+    `finished` via `finish(...)`. Wall time accumulates over resumed attempts. Only the main process writes.
+
+    `startup_s` (this attempt): from the process start (imports, config, model and data building) to the first
+    training or evaluation step, marked by `first_step()` (the `first_step_hook()` calls it); `work_s` the rest of
+    the attempt. Where the time of a run goes is then in its record (issue 19)."""
 
     def __init__(self, work_dir, record: dict, main_process: bool = True):
         self.work_dir, self.record, self.main_process = Path(work_dir), record, main_process
@@ -405,6 +419,28 @@ class RunRecorder:
         import time
         return round(self.wall_before + time.time() - self.t0, 1)
 
+    def first_step(self) -> None:
+        import time
+        if "startup_s" not in self.record:
+            self.record["startup_s"] = round(time.time() - process_started(), 1)
+
+    def first_step_hook(self):
+        """An mmengine hook that marks the first training / validation / test iteration (built here lazily:
+        this module imports no mmengine at load)."""
+        from mmengine.hooks import Hook
+
+        recorder = self
+
+        class FirstStepHook(Hook):
+            priority = "VERY_HIGH"
+
+            def before_train_iter(self, runner, batch_idx, data_batch=None):
+                recorder.first_step()
+
+            before_val_iter = before_test_iter = before_train_iter
+
+        return FirstStepHook()
+
     def __enter__(self):
         import time
         self.t0 = time.time()
@@ -415,8 +451,11 @@ class RunRecorder:
     def finish(self, metrics: dict, **fields) -> dict:
         if self.record.get("code"):  # modules imported since the start (lazily, by hooks) join; earlier hashes stay
             self.record["code"] = code_identity({**code_files(), **self.record["code"]["files"]})
+        self.first_step()  # a run with no mmengine iterations (the probe): all of it until now was start-up
         self.record.update(fields, metrics=metrics, status="finished", finished=now(), wall_s=self._wall(),
                            error=None)
+        import time
+        self.record["work_s"] = round(time.time() - process_started() - self.record["startup_s"], 1)
         if self.main_process:
             write_record(self.work_dir, self.record)
         return self.record

@@ -551,6 +551,7 @@ def run_stage(argv=None, entry: str = "linear") -> int:
         from mmengine.runner import Runner
 
         runner = Runner.from_cfg(cfg)
+        runner.register_hook(recorder.first_step_hook())
         model = unwrap(runner.model)
         record["backbone"] = model.load_report.to_dict()
         if entry == "knn":
@@ -642,6 +643,7 @@ def run_probe(cfg, recorder, seed: int) -> dict:
     model.to("cuda" if torch.cuda.is_available() else "cpu")
     batch_size, workers = probe.get("batch_size", 256), probe.get("num_workers", 0)
     datasets = {name: DATASETS.build(probe[name]) for name in ("train", "val", "test") if probe.get(name)}
+    recorder.first_step()  # start-up ends: model and datasets built; the work is BN, extraction and the fit
     if model.is_random_init:
         n = recalibrate_bn(model.backbone, model.data_preprocessor, datasets["train"], batch_size,
                            probe.get("bn_samples"), workers)

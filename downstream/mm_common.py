@@ -564,6 +564,7 @@ def run(task: Task, argv=None, doc: str = "") -> int:
     record["load_report"] = resolved.report.to_dict()
     record.update(batch)
     with RunRecorder(work_dir, record, main_process=is_main_process()) as recorder:
+        runner.register_hook(recorder.first_step_hook())
         runner.train()
         if metrics_hook.metrics is None:  # e.g. resumed after the last checkpoint but before the final val
             runner.val()

@@ -126,6 +126,7 @@ def main(argv=None) -> int:
                         rows=parse_rows(args.rows), inputs=inputs)
     record.update(batch)
     with RunRecorder(work_dir, record, main_process=is_main_process()) as recorder:
+        runner.register_hook(recorder.first_step_hook())
         runner.train()
         if not is_main_process():
             return 0

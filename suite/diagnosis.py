@@ -48,8 +48,11 @@ def summarise(point: dict, method: str, record: dict, rows: list[dict], queue_si
     def per_term(row):
         return float(row["loss"]) / loss_terms
 
-    left = next((int(r["step"]) for r in rows if int(r["step"]) > full and per_term(r) < chance - LEFT_CHANCE),
-                None)
+    after = [r for r in rows if int(r["step"]) > full]
+    # the first step from which the loss stays LEFT_CHANCE below chance to the end (a dip before a collapse is
+    # not leaving chance)
+    left = next((int(r["step"]) for i, r in enumerate(after)
+                 if all(per_term(later) < chance - LEFT_CHANCE for later in after[i:])), None)
     pair = lambda r: f"{_f(r['pos_sim'], 2)} / {_f(r['neg_sim'], 2)}" if r else ""  # noqa: E731
     last = rows[-1] if rows else None
     verdict = watch_curves(rows, full)
@@ -86,9 +89,10 @@ def build_diagnosis_table(spec, archive: Path, out: Path) -> list[dict]:
         f"Spec: `configs/sweeps/{spec.sweep}.py` (the base, each point's change and why). Seed 0, one run per method "
         f"and point, on `train_minus_val`; per-term loss = the loss divided by LeOCLR's two InfoNCE terms (chance "
         f"ln(K+1)); `left_chance_at`: the first logged step after the queue held only real keys (`queue_full`) "
-        f"with a per-term loss {LEFT_CHANCE} below chance; cosines as positive / negative (query vs its key / vs "
+        f"from which the per-term loss stays {LEFT_CHANCE} below chance to the end; cosines as positive / negative (query vs its key / vs "
         f"the queue); `key_cos`: the key batch's mean pairwise cosine (1 = every key one direction); `eff_rank`: "
-        f"effective rank of the query embeddings (of 128); `watch`: the collapse watch replayed on the curves "
+        f"effective rank of the centred query embeddings of a batch (of 128: exp of the entropy of the normalised "
+        f"singular values); `watch`: the collapse watch replayed on the curves "
         f"(`pretrain/collapse.py`; `too_short` = a run too short to call a stall, collapse is still flagged). "
         f"Records and curves: `records/<point>/<method>/`.\n\n{head}{body}\n" + "".join(
             f"- `{point['name']}`: {point.get('why', '')}\n" for point in spec.points)))

@@ -252,6 +252,7 @@ class TableResult:
     values: dict = field(default_factory=dict)  # (row, metric) -> {seed: value}: what the verdict pairs
     kept_why: str = ""                          # why a committed file was kept
     fed: dict = field(default_factory=dict)     # row -> {seed: record}: the records behind each row
+    startup_s: float = 0.0                      # the records' start-up seconds (process start → first step)
 
 
 def better_random(table: Table, row, metric: str, aggs: dict) -> Agg | None:
@@ -347,7 +348,8 @@ def build_table(table: Table, profile: str, by_row: dict, reference: list[dict])
                        run_ids=sorted({r.get("run_id", "") for r in records}),
                        commits=sorted({str(r.get("git_commit")) for r in records if r.get("git_commit")}),
                        wall_s=round(sum(float(r.get("wall_s") or 0) for r in records), 1), seed_rows=seed_rows,
-                       values=values, fed={row.key: by_row.get((table.name, row.key), {}) for row in table.rows})
+                       values=values, fed={row.key: by_row.get((table.name, row.key), {}) for row in table.rows},
+                       startup_s=round(sum(float(r.get("startup_s") or 0) for r in records), 1))
 
 
 def write_csv(path: Path, columns, lines) -> None:
@@ -617,6 +619,10 @@ def goal_line(result: TableResult) -> str | None:
             + f" (means over seeds): {'reached' if reached else 'not reached'}.")
 
 
+def _seconds(value) -> str:
+    return f"{float(value):.0f} s" if value is not None else "—"
+
+
 def _hours(seconds: float) -> str:
     return f"{seconds / 60:.1f} min" if seconds < 3600 else f"{seconds / 3600:.2f} h"
 
@@ -693,13 +699,14 @@ def render_readme(profile: str, results: list[TableResult], pretrain_records: li
                 "`pending` a paper number not transcribed yet; Δ = ours − reference."]
     out += ["Δ MoCo-v2 / Δ random: ours minus the MoCo-v2 row of the same setting / the better random-init row "
             "of the same protocol (e.g. BN re-estimated or untouched, whichever scores higher).", ""]
-    out += ["| table | status | rows with records | wall time |", "|---|---|---|---|"]
+    out += ["| table | status | rows with records | wall time | of which start-up |", "|---|---|---|---|---|"]
     for r in results:
         status = {"committed": f"committed {r.committed_date}", "unwritten": "not run"}.get(r.source, r.status)
-        wall = provenance.get("tables", {}).get(r.table.name, {}).get("wall_s") if r.source == "committed" \
-            else r.wall_s
+        entry = provenance.get("tables", {}).get(r.table.name, {})
+        wall = entry.get("wall_s") if r.source == "committed" else r.wall_s
+        startup = entry.get("startup_s") if r.source == "committed" else r.startup_s
         out.append(f"| [{r.table.name}](#{r.table.name}) | {status} | {r.have}/{r.expected} | "
-                   f"{_hours(wall) if wall else '—'} |")
+                   f"{_hours(wall) if wall else '—'} | {_hours(startup) if startup else '—'} |")
     out.append("")
     for r in results:
         out += [f'<a id="{r.table.name}"></a>', f"## {r.table.title} (`{r.table.name}`)", "", _status_line(r), ""]
@@ -723,9 +730,10 @@ def render_readme(profile: str, results: list[TableResult], pretrain_records: li
     out += ["## Pretraining runs", ""]
     if pretrain_records:
         out += ["Training: seconds of training iterations (`train_s`, epoch-based runs; the kNN monitor and "
-                "checkpoints not counted); wall time: the whole run on the machine's load at the time.", "",
-                "| run | method | seed | iterations | epochs | global batch | kNN top-1 | training | wall time | "
-                "commit |", "|---|---|---|---|---|---|---|---|---|---|"]
+                "checkpoints not counted); start-up: from the process start to the first step (imports, config, "
+                "model and data); wall time: the whole run on the machine's load at the time.", "",
+                "| run | method | seed | iterations | epochs | global batch | kNN top-1 | training | start-up | "
+                "wall time | watch | commit |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for rec in sorted(pretrain_records, key=lambda r: r.get("run_id", "")):
             m = rec.get("metrics") or {}
             # counts moved from `metrics` to the record itself (contracts.md §3); older records keep them there
@@ -734,8 +742,8 @@ def render_readme(profile: str, results: list[TableResult], pretrain_records: li
             out.append(f"| `{rec.get('run_id')}` | {METHOD_LABELS.get(rec.get('method'), rec.get('method'))} | "
                        f"{rec.get('seed')} | {count('iterations')} | {count('epochs')} | {batch} | "
                        f"{m.get('knn_top1', '')} | {_hours(float(rec['train_s'])) if rec.get('train_s') else '—'} | "
-                       f"{_hours(float(rec.get('wall_s') or 0))} | "
-                       f"`{rec.get('git_commit', '')}` |")
+                       f"{_seconds(rec.get('startup_s'))} | {_hours(float(rec.get('wall_s') or 0))} | "
+                       f"{(rec.get('collapse_watch') or {}).get('state', '—')} | `{rec.get('git_commit', '')}` |")
         out.append("")
     else:
         out += ["No finished pretraining records in this profile.", ""]
@@ -961,6 +969,7 @@ def write_report(profile: str, runs_dir="runs", out="results", *, only=None, all
             provenance["tables"][table.name] = {
                 "generated": generated, "status": result.status, "records": len(result.run_ids),
                 "run_ids": result.run_ids, "commits": result.commits, "wall_s": result.wall_s,
+                "startup_s": result.startup_s,
                 "rows_with_records": result.have, "rows_expected": result.expected}
             seed_rows += result.seed_rows
         elif path.exists():

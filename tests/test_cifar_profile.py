@@ -74,8 +74,8 @@ def test_records_are_archived_and_the_table_rebuilds_from_the_archive(tmp_path):
     readme = (out / "cifar10" / "README.md").read_text()
     knn = next(l for l in readme.splitlines() if "`leoclr-knn`" in l and "| knn_top1 |" in l)
     assert "| 3 | +2.07 |" in knn and knn.rstrip().endswith("| LeOCLR ahead |")
-    assert "| `leoclr-s0` | LeOCLR | 0 |" in readme and "| 40.0 | 25.0 min | 1.0 min |" in readme
-    assert "| 40.0 | — | 1.0 min |" in readme   # MoCo-v2's record has no train_s
+    assert "| `leoclr-s0` | LeOCLR | 0 |" in readme and "| 40.0 | 25.0 min | — | 1.0 min | — |" in readme
+    assert "| 40.0 | — | — | 1.0 min |" in readme   # MoCo-v2's record has no train_s
     assert (out / "cifar10" / "figures" / "pretrain_curves.png").stat().st_size > 1000
     assert report.random_knn_lines(rebuilt) == {"random init (random-knn)": 33.0,
                                                 "random init (random-bnraw-knn)": 37.0}

@@ -85,6 +85,12 @@ def test_record_curves_and_knn(finished_run):
     assert 0.0 <= record["metrics"]["knn_top1"] <= 100.0 and record["curves"] == "curves.csv"
     assert record["outputs"]["backbone"]["sha256"] == json.loads((finished_run / "backbone.json").read_text())["sha256"]
     assert sorted(losses(finished_run)) == [1, 2, 3, 4, 5, 6]
+    # schema 2: what the run depends on is pinned, and where its time went is split
+    assert record["schema"] == 2 and record["inputs"]["dataset"]["hashed"] == "content"
+    assert len(record["inputs"]["dataset"]["sha256"]) == 64 and not record["inputs"]["dataset"]["path"].startswith("/")
+    assert {"pretrain/leoclr.py", "pretrain/contrast.py", "common/records.py"} <= set(record["code"]["files"])
+    assert record["environment"]["kind"] in ("uv.lock", "packages")
+    assert 0 < record["startup_s"] and 0 <= record["work_s"] and record["collapse_watch"]["state"] == "too_short"
 
 
 def test_finished_run_is_skipped_refused_with_other_config_and_moved_aside_with_force(data_root, tmp_path):
