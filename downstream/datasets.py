@@ -34,20 +34,12 @@ from torch.utils.data import Dataset
 from torchvision import transforms as T
 
 from pretrain.datasets.cifar import SafeUnpickler, load_cifar10, select_split
+from pretrain.datasets.folders import IMAGE_EXTENSIONS, DatasetNotFound, scan_image_folder
 from pretrain.datasets.splits import stratified_subset
-
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
-IMAGEFOLDER_HINT = ("expected ImageFolder layout <data_root>/<split>/<class>/<image files>, e.g. "
-                    "imagenet/train/n01440764/n01440764_10026.JPEG or flowers102/test/<class>/*.jpg; "
-                    "pass --data-root R so that R/<dataset folder>/<split> exists")
 
 __all__ = ["IMAGE_EXTENSIONS", "DatasetNotFound", "build_pipeline", "scan_image_folder", "stratified_subset",
            "read_subset_file", "ClsImageFolder", "CifarDataset", "STL10Dataset", "FeatureDataset", "collate_batched",
            "ClsEpochSampler"]
-
-
-class DatasetNotFound(FileNotFoundError):
-    """A dataset root, split, class folder or file list is absent; the message names the path and layout."""
 
 
 # ----------------------------------------------------------------------------------------------- pipelines
@@ -110,26 +102,6 @@ class _LabelledImages(Dataset):
 
 
 # ----------------------------------------------------------------------------------------------- ImageFolder
-def scan_image_folder(root: str | os.PathLike, split: str) -> tuple[list[str], list[tuple[str, int]]]:
-    """(sorted class names, [(path, label)]) of ``root/split``; errors name the missing path."""
-    split_dir = Path(root) / split
-    if not split_dir.is_dir():
-        what = "dataset root" if not Path(root).is_dir() else "split"
-        raise DatasetNotFound(f"{what} not found: looked for {split_dir} ({IMAGEFOLDER_HINT})")
-    classes = sorted(entry.name for entry in os.scandir(split_dir) if entry.is_dir())
-    if not classes:
-        raise DatasetNotFound(f"no class folders in {split_dir} ({IMAGEFOLDER_HINT})")
-    samples = []
-    for label, name in enumerate(classes):
-        files = sorted(entry.name for entry in os.scandir(split_dir / name)
-                       if entry.is_file() and entry.name.lower().endswith(IMAGE_EXTENSIONS))
-        if not files:
-            raise DatasetNotFound(f"empty class folder {split_dir / name}: no {'/'.join(IMAGE_EXTENSIONS)} "
-                                  f"files; remove the folder or add its images")
-        samples.extend((str(split_dir / name / file), label) for file in files)
-    return classes, samples
-
-
 def read_subset_file(path: str | os.PathLike, root: str | os.PathLike, split: str,
                      classes: list[str]) -> list[tuple[str, int]]:
     """Resolve a subset list: ``<class>/<file>`` lines, or SimCLR's bare ``<wnid>_<n>.JPEG`` lines (class =

@@ -19,8 +19,6 @@ resumed from its last checkpoint after the file is fixed or removed.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -30,30 +28,9 @@ from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
 from pretrain.contrast import MultiViewPreprocessor
+from pretrain.datasets.folders import scan_image_folder
 from pretrain.tensor_views import BatchedViews
 from pretrain.views import build_view
-
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
-LAYOUT_HINT = "expected ImageFolder layout: <root>/<split>/<class_name>/<image files> (e.g. imagenet/train/n01440764/*.JPEG)"
-
-
-def scan_image_folder(root: str | os.PathLike, split: str) -> tuple[list[str], list[tuple[str, int]]]:
-    split_dir = Path(root) / split
-    if not split_dir.is_dir():
-        raise FileNotFoundError(f"dataset split not found: {split_dir} ({LAYOUT_HINT}); "
-                                f"set --data-root or the config's data_root")
-    classes = sorted(entry.name for entry in os.scandir(split_dir) if entry.is_dir())
-    if not classes:
-        raise FileNotFoundError(f"no class folders in {split_dir} ({LAYOUT_HINT})")
-    samples = []
-    for label, name in enumerate(classes):
-        files = sorted(entry.name for entry in os.scandir(split_dir / name)
-                       if entry.is_file() and entry.name.lower().endswith(IMAGE_EXTENSIONS))
-        if not files:
-            raise FileNotFoundError(f"empty class folder: {split_dir / name} has no images "
-                                    f"({', '.join(IMAGE_EXTENSIONS)}); remove it or add its images")
-        samples.extend((str(split_dir / name / file), label) for file in files)
-    return classes, samples
 
 
 def subsample(samples: list, max_samples: int | None, seed: int = 0) -> list:

@@ -13,7 +13,7 @@ PACKAGES = {"pretrain", "pretrain.datasets"}  # `from pretrain.datasets import c
 # What a downstream runner may import from pretrain (module prefixes).
 DOWNSTREAM_FROM_PRETRAIN = ("pretrain.checkpoints", "pretrain.knn", "pretrain.plain_checkpoint",
                             "pretrain.datasets.cifar", "pretrain.datasets.splits", "pretrain.datasets.scenes",
-                            "pretrain.datasets.fingerprint")
+                            "pretrain.datasets.fingerprint", "pretrain.datasets.folders")
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:
