@@ -361,6 +361,18 @@ def portable_path(path: str | os.PathLike, data_root: str | os.PathLike | None =
     return "…/" + "/".join(Path(path).parts[-2:])
 
 
+def portable_report(report: dict) -> dict:
+    """A backbone load report (`pretrain.checkpoints.LoadReport.to_dict()`) with its checkpoint paths (its own
+    and its export sidecar's) portable."""
+    def portable(path):
+        return path if path in (None, "random") else portable_path(path)
+
+    report = {**report, "source": portable(report.get("source"))}
+    if isinstance(report.get("sidecar"), dict) and report["sidecar"].get("source"):
+        report["sidecar"] = {**report["sidecar"], "source": portable(report["sidecar"]["source"])}
+    return report
+
+
 def dataset_input(dataset_dir: str | os.PathLike, data_root: str | os.PathLike | None = None,
                   fingerprint: dict | None = None) -> dict:
     """A dataset as a record input: its path relative to the data root, and its content hash — `fingerprint`

@@ -51,7 +51,7 @@ from downstream.precise_bn import update_bn_stats
 from pretrain.datasets.splits import held_out_split
 from common.launch import init_distributed, rank_zero_decides, wrap_for_device
 from common.records import (RunRecorder, add_common_args, batch_fields, config_sha256, new_record, parse_rows,
-                            portable_path, prepare_run_dir)
+                            portable_path, portable_report, prepare_run_dir)
 from pretrain.datasets.fingerprint import dataset_inputs
 
 METHODS = ("leoclr", "mocov2", "random", "supervised", "external")
@@ -459,7 +459,7 @@ def backbone_identity(checkpoint: str, arch: str, stem: str, method_arg: str | N
     else:
         method = method_arg or "external"
     ident = sidecar.get("run_id") or ("random" if method == "random" else Path(checkpoint).stem)
-    return ident, method, report.to_dict(), {"checkpoint": {"path": portable_path(checkpoint),
+    return ident, method, portable_report(report.to_dict()), {"checkpoint": {"path": portable_path(checkpoint),
                                                             "sha256": report.sha256}}
 
 
@@ -553,7 +553,7 @@ def run_stage(argv=None, entry: str = "linear") -> int:
         runner = Runner.from_cfg(cfg)
         runner.register_hook(recorder.first_step_hook())
         model = unwrap(runner.model)
-        record["backbone"] = model.load_report.to_dict()
+        record["backbone"] = portable_report(model.load_report.to_dict())
         if entry == "knn":
             metrics = runner.test()
             loop = runner.test_loop

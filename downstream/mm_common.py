@@ -36,7 +36,7 @@ from pretrain.checkpoints import BackboneLoadError, LoadReport, load_backbone, r
 from common.curves import CurvesCSV, number as _num
 from common.launch import init_distributed, rank_zero_decides, wrap_for_device
 from common.records import (RunRecorder, add_common_args, batch_fields, config_sha256, new_record, parse_rows,
-                            portable_path, prepare_run_dir)
+                            portable_path, portable_report, prepare_run_dir)
 from pretrain.datasets.fingerprint import dataset_inputs
 
 INIT_FILE = "init_backbone.pth"
@@ -561,7 +561,7 @@ def run(task: Task, argv=None, doc: str = "") -> int:
     record = new_record(stage=task.stage, profile=cfg.profile, run_id=run_id, config=args.config, cfg=cfg,
                         seed=seed, method=resolved.method, inputs=inputs, rows=parse_rows(args.rows))
     record["config_sha256"] = cfg_hash  # the hash before the run-dir-specific init path was wired in
-    record["load_report"] = resolved.report.to_dict()
+    record["load_report"] = portable_report(resolved.report.to_dict())
     record.update(batch)
     with RunRecorder(work_dir, record, main_process=is_main_process()) as recorder:
         runner.register_hook(recorder.first_step_hook())

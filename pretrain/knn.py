@@ -7,8 +7,10 @@ with weight exp(cos / T). The literature uses two settings, always with the whol
   0.1 on CIFAR, 0.07 on ImageNet);
 * ImageNet in most suites (solo-learn's `WeightedKNNClassifier`, mmselfsup's `test_knn.py`): k = 20, T = 0.07.
 
-The values live in the configs (`configs/knn/*.py` for the table protocol; the pretraining monitor's
-`KNNMonitorHook` keeps k = 20, T = 0.1 on a subsampled bank: a training-curve signal, not a table number).
+The values live in the configs: `configs/knn/*.py` for the table protocol, and the pretraining monitor's
+`KNNMonitorHook` entry in each pretraining config (the cifar10 profiles: k = 200, T = 0.1, the whole training set
+against the test split, the table's own protocol; the paper and smoke configs: a training-curve signal on a
+bank they name, not a table number).
 """
 import torch
 

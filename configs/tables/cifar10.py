@@ -6,7 +6,8 @@ title = 'CIFAR-10 (JPEG q75 copy): kNN and linear probe of ResNet-18 pretrained 
 metrics = ['knn_top1', 'top1']
 stage = 'mixed'
 note = ('Pretraining on the 50,000 training images of the JPEG q75 copy of CIFAR-10 (shared/data/README.md: '
-        'the re-encoding costs a point or so against the PNG originals), MoCo\'s CIFAR-10 demo recipe (K 4096, '
+        'the re-encoding may cost a point or so against the PNG originals: an estimate, not measured here), MoCo\'s '
+        'CIFAR-10 demo recipe (K 4096, '
         'm 0.99, τ 0.1, wd 5e-4, crop scale 0.08-1, no blur) with the profile\'s scale. kNN: k=200, T=0.1, the '
         'whole training set as bank, the 10,000 test images as queries (InstDisc). Linear: L2-regularised '
         'logistic regression (L-BFGS) on frozen features, regularisation chosen on 10 % of train held out, '

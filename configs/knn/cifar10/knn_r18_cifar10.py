@@ -1,6 +1,6 @@
 # Profile `cifar10` (CPU): the CIFAR-10 kNN table protocol (InstDisc / MoCo's CIFAR-10 demo): weighted kNN with
 # k=200, T=0.1, the whole training set (50,000 images) as the bank, the 10,000 test images as queries, 32 px images
-# used whole. The backbone is the profile's ResNet-18 (standard stem, configs/pretrain/cifar10/*_1xb256-*.py).
+# used whole. The backbone is the profile's ResNet-18 (standard stem, configs/pretrain/cifar10/*_r18_1xb64-*.py).
 _base_ = ['../knn_r50_in1k.py']
 profile = 'cifar10'
 dataset_name = 'cifar10'

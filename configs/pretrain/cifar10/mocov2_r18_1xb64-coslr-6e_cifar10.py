@@ -4,12 +4,14 @@
 _base_ = ['./_base_/mocov2_r18-cifar_cifar10.py']
 profile = 'cifar10'
 protocol_batch = None        # CPU: batch 64 by choice (below), so no batch guard
-epochs = 6                   # CPU: ≈ 22 (MoCo-v2) / 24 (LeOCLR) minutes of training on 2 cores (the goal: ≤ 30),
-                             # plus ≈ 40 s per epoch for the full-bank kNN monitor
+epochs = 6                   # CPU: 18-23 minutes of training on 2 cores (train_s of the records that carry it,
+                             # results/cifar10/records/pretrain/; the goal: ≤ 30), plus the full-bank kNN monitor
+                             # each epoch (the records' wall_s − train_s)
 
 model = dict(
-    stem='standard',         # CPU: 7x7/2 conv1 + max-pool trains ≈ 10x faster at 32 px than the small-image stem
-                             # (shared/smoke-findings.md); 'standard_nomaxpool' is the middle ground (≈ 3x slower)
+    stem='standard',         # CPU: 7x7/2 conv1 + max-pool trains ≈ 10-14x faster at 32 px than the small-image
+                             # stem, 'standard_nomaxpool' ≈ 3x slower than it (estimates from a plain-PyTorch loop,
+                             # shared/smoke-findings.md, not records of ours)
     bn_splits=2)             # CPU: 32 images per SplitBatchNorm split, MoCo's per-GPU batch
 train_dataloader = dict(
     batch_size=64,           # CPU sweep: at batch 256 both methods collapse first (every embedding one direction)
