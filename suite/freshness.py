@@ -40,24 +40,39 @@ def current_data_hash(path: str, hashed: str) -> str | None:
     return content_sha256(path)["sha256"] if hashed == "content" else None
 
 
+def _config_changed(record: dict, config: str | None) -> bool:
+    config = config or record.get("config")
+    return bool(config) and Path(config).is_file() and \
+        record.get("config_file_sha256") != _config_hash(str(config))
+
+
+def _checkpoint_changed(record: dict, checkpoint_sha256: str | None) -> bool:
+    recorded = ((record.get("inputs") or {}).get("checkpoint") or {}).get("sha256")
+    return bool(checkpoint_sha256 and recorded and checkpoint_sha256 != recorded)
+
+
+def legacy_reasons(record: dict, config: str | None = None, *, checkpoint_sha256: str | None = None) -> list[str]:
+    """What a schema-1 record can still be held to: its config file and its input checkpoint."""
+    reasons = []
+    if _config_changed(record, config):
+        reasons.append("config changed")
+    if _checkpoint_changed(record, checkpoint_sha256):
+        reasons.append("input checkpoint changed (its pretraining was redone)")
+    return reasons
+
+
 def stale_reasons(record: dict, config: str | None = None, *, checkpoint_sha256: str | None = None,
                   data_root: str | None = None) -> list[str]:
     """Why a finished schema-2 record no longer matches this checkout (empty: current). `config`: the config
     file the plan would run now (default: the record's own); `checkpoint_sha256`: the input checkpoint the run
     would read now (its pretraining's output); `data_root`: where to re-hash its data (left out: not checked)."""
-    reasons = []
-    config = config or record.get("config")
-    if config and Path(config).is_file() and record.get("config_file_sha256") != _config_hash(str(config)):
-        reasons.append("config changed")
+    reasons = legacy_reasons(record, config, checkpoint_sha256=checkpoint_sha256)
     changed = changed_code(record.get("code"))
     if changed:
         reasons.append("code changed: " + ", ".join(changed[:3]) + (f" and {len(changed) - 3} more"
                                                                     if len(changed) > 3 else ""))
     if not same_environment(record.get("environment"), current_environment()):
         reasons.append("environment changed (uv.lock / installed packages)")
-    recorded = ((record.get("inputs") or {}).get("checkpoint") or {}).get("sha256")
-    if checkpoint_sha256 and recorded and checkpoint_sha256 != recorded:
-        reasons.append("input checkpoint changed (its pretraining was redone)")
     if data_root is not None:
         for name, entry in (record.get("inputs") or {}).items():
             if not name.startswith("dataset") or not (entry or {}).get("sha256") or entry.get("path") is None:

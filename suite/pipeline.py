@@ -25,7 +25,7 @@ from pathlib import Path
 from suite import report
 from suite.tables import PROFILES, STAGES, TableError, plan
 from common.records import move_aside, read_record, sha256_file
-from suite.freshness import LEGACY, LEGACY_NOTE, STALE, current_environment, freshness, stale_reasons
+from suite.freshness import LEGACY, LEGACY_NOTE, STALE, freshness, legacy_reasons
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_CONFIG = "configs/data/{profile}.py"
@@ -158,9 +158,7 @@ def run_state(run, checkpoint: str | None, archive: Path | None = None, data_roo
         checkpoint_sha = sha256_file(checkpoint)
     state, reasons = freshness(record, run.config, checkpoint_sha256=checkpoint_sha, data_root=data_root)
     if state == LEGACY:
-        reasons = stale_reasons({**record, "code": None, "environment": current_environment(),
-                                 "inputs": {"checkpoint": (record.get("inputs") or {}).get("checkpoint")}},
-                                run.config, checkpoint_sha256=checkpoint_sha)
+        reasons = legacy_reasons(record, run.config, checkpoint_sha256=checkpoint_sha)
         return ("stale", "; ".join(reasons) + " (legacy record)") if reasons else ("skip", f"{where}; {LEGACY_NOTE}")
     return ("stale", "; ".join(reasons)) if state == STALE else ("skip", where)
 

@@ -148,28 +148,3 @@ def test_non_finite_loss_stops_training():
     model = tiny(MoCoV2)
     with pytest.raises(FloatingPointError, match="last good checkpoint"):
         model(inputs=[images() * float("nan"), images()], mode="loss")
-
-
-def test_training_learns_on_a_fixed_set_of_batches():
-    """contracts §2: ≥8 distinct batches cycled, queue ≤ one batch (no image meets its own stale key):
-    within a few dozen steps the loss falls and the positive-pair similarity rises."""
-    torch.manual_seed(0)
-    model = tiny(MoCoV2, queue_size=8, momentum=0.9, bn="plain")
-    generator = torch.Generator().manual_seed(0)
-    # smooth random colour fields: distinct images a small ResNet can tell apart
-    batches = [F.interpolate(torch.randn(8, 3, 4, 4, generator=generator), size=32, mode="bilinear")
-               for _ in range(8)]
-    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.03, momentum=0.9)
-    history = []
-    for step in range(48):
-        base = batches[step % 8]
-        noise = torch.Generator().manual_seed(step)
-        views = [base + 0.2 * torch.randn(base.shape, generator=noise) for _ in range(2)]
-        out = model(inputs=views, mode="loss")
-        optimizer.zero_grad()
-        out["loss"].backward()
-        optimizer.step()
-        history.append((out["loss"].item(), out["pos_sim"].item()))
-    first, last = history[:8], history[-8:]
-    assert sum(l for l, _ in last) / 8 < 0.8 * sum(l for l, _ in first) / 8
-    assert sum(p for _, p in last) / 8 > sum(p for _, p in first) / 8 + 0.02
