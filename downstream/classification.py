@@ -693,7 +693,8 @@ def _subset_input(cfg) -> dict | None:
         except FileNotFoundError:
             return None  # the Runner raises the dataset error inside the record
         text = "\n".join(lines) + "\n"
-        return {"path": f"generated: {dataset.subset_percent}% of {portable_path(dataset.data_root)}/{dataset.get('split', 'train')}"
+        where = f"{portable_path(dataset.data_root)}/{dataset.get('split', 'train')}"
+        return {"path": f"generated: {dataset.subset_percent}% of {where}"
                         f" (seed {dataset.get('subset_seed', 0)})",
                 "sha256": hashlib.sha256(text.encode()).hexdigest(), "n_images": len(lines)}
     return None

@@ -216,7 +216,7 @@ class CifarDataset(_LabelledImages):
             raise ValueError(f"{variant} split {split!r}: expected 'train' or 'test'")
         root = Path(data_root)
         self.data_root, self.split = str(root), split
-        if variant == "cifar10":  # every copy pretrain.datasets.cifar reads (cache, pickles, ImageFolder, the JPEG tarball);
+        if variant == "cifar10":  # every copy pretrain.datasets.cifar reads (cache, pickles, ImageFolder, tarball);
             try:                  # also its val / train_minus_val splits (pretrain.datasets.cifar.select_split)
                 arrays = select_split(load_cifar10(root), split)
             except FileNotFoundError as err:
