@@ -46,44 +46,62 @@ def queue_full_step(queue_size: int, global_batch: int, keys_per_image: int) -> 
     return math.ceil(queue_size / max(1, global_batch * keys_per_image))
 
 
-def watch(points, queue_full: int, *, collapse_neg=COLLAPSE_NEG, collapse_steps=COLLAPSE_STEPS,
-          stall_gap=STALL_GAP, stall_steps=STALL_STEPS) -> Verdict:
-    """`points`: (step, pos_sim, neg_sim) in step order, as logged. The longest stretch of consecutive logged
-    points after `queue_full` that is collapsed (neg ≥ `collapse_neg`) or unseparated (pos − neg < `stall_gap`),
-    measured in iterations from its first to its last point; flagged when it reaches `collapse_steps` /
-    `stall_steps`. Collapse is named first (it is the sharper diagnosis)."""
-    points = [(int(s), float(p), float(n)) for s, p, n in points if int(s) > queue_full]
-    found = {}
-    for name, bad, limit in (("collapse", lambda p, n: n >= collapse_neg, collapse_steps),
-                             ("no_separation", lambda p, n: p - n < stall_gap, stall_steps)):
-        start = best = None
-        for step, pos, neg in points:
-            if bad(pos, neg):
-                start = step if start is None else start
-                if best is None or step - start > best[1]:
-                    best = (start, step - start)
-            else:
-                start = None
-        if best is not None and best[1] >= limit:
-            found[name] = best
-    last = points[-1][0] if points else 0
-    if "collapse" in found:
-        first, steps = found["collapse"]
-        return Verdict("collapse", first, steps, queue_full,
-                       f"collapse from step {first} for {steps} steps: negative cosine ≥ {collapse_neg} (every "
-                       f"embedding points one way; loss at chance). Likely cause: full lr while the queue still "
-                       f"held its random initial keys. Switch: {SWITCH}")
-    if "no_separation" in found:
-        first, steps = found["no_separation"]
-        return Verdict("no_separation", first, steps, queue_full,
-                       f"no separation from step {first} for {steps} steps: positive − negative cosine < "
-                       f"{stall_gap} (the run is not learning to tell a key from the queue). Likely cause: the "
-                       f"early-phase dynamics (see the diagnosis in REPRODUCE §3.11). Switch: {SWITCH}")
-    if last - queue_full < stall_steps:
-        return Verdict("too_short", None, 0, queue_full,
-                       f"{last - queue_full} logged steps after the queue filled (step {queue_full}): fewer than "
-                       f"{stall_steps}, so only a collapse could be flagged")
-    return Verdict("ok", None, 0, queue_full, "positives separated from negatives after the queue filled")
+class Watch:
+    """The longest stretch of consecutive logged points after `queue_full` that is collapsed (neg ≥
+    `collapse_neg`) or unseparated (pos − neg < `stall_gap`), measured in iterations from its first to its last
+    point, kept up to date point by point (a run logs hundreds of thousands of points: no rescans); flagged when
+    it reaches `collapse_steps` / `stall_steps`. Collapse is named first (it is the sharper diagnosis)."""
+
+    def __init__(self, queue_full: int, *, collapse_neg=COLLAPSE_NEG, collapse_steps=COLLAPSE_STEPS,
+                 stall_gap=STALL_GAP, stall_steps=STALL_STEPS):
+        self.queue_full, self.collapse_neg, self.stall_gap = queue_full, collapse_neg, stall_gap
+        self.limits = {"collapse": collapse_steps, "no_separation": stall_steps}
+        self.start = {"collapse": None, "no_separation": None}   # where the current bad stretch began
+        self.best = {"collapse": None, "no_separation": None}    # (first step, length) of the longest one
+        self.last = 0
+
+    def add(self, step, pos, neg) -> None:
+        step, pos, neg = int(step), float(pos), float(neg)
+        if step <= self.queue_full:
+            return
+        self.last = step
+        for name, bad in (("collapse", neg >= self.collapse_neg), ("no_separation", pos - neg < self.stall_gap)):
+            if not bad:
+                self.start[name] = None
+                continue
+            self.start[name] = step if self.start[name] is None else self.start[name]
+            if self.best[name] is None or step - self.start[name] > self.best[name][1]:
+                self.best[name] = (self.start[name], step - self.start[name])
+
+    def verdict(self) -> Verdict:
+        found = {name: best for name, best in self.best.items()
+                 if best is not None and best[1] >= self.limits[name]}
+        if "collapse" in found:
+            first, steps = found["collapse"]
+            return Verdict("collapse", first, steps, self.queue_full,
+                           f"collapse from step {first} for {steps} steps: negative cosine ≥ {self.collapse_neg} "
+                           f"(every embedding points one way; loss at chance). Likely cause: full lr while the "
+                           f"queue still held its random initial keys. Switch: {SWITCH}")
+        if "no_separation" in found:
+            first, steps = found["no_separation"]
+            return Verdict("no_separation", first, steps, self.queue_full,
+                           f"no separation from step {first} for {steps} steps: positive − negative cosine < "
+                           f"{self.stall_gap} (the run is not learning to tell a key from the queue). Likely cause: "
+                           f"the early-phase dynamics (see the diagnosis in REPRODUCE §3.11). Switch: {SWITCH}")
+        logged = max(0, self.last - self.queue_full)
+        if logged < self.limits["no_separation"]:
+            return Verdict("too_short", None, 0, self.queue_full,
+                           f"{logged} logged steps after the queue filled (step {self.queue_full}): fewer than "
+                           f"{self.limits['no_separation']}, so only a collapse could be flagged")
+        return Verdict("ok", None, 0, self.queue_full, "positives separated from negatives after the queue filled")
+
+
+def watch(points, queue_full: int, **thresholds) -> Verdict:
+    """`points`: (step, pos_sim, neg_sim) in step order, as logged; the `Watch` verdict over all of them."""
+    state = Watch(queue_full, **thresholds)
+    for step, pos, neg in points:
+        state.add(step, pos, neg)
+    return state.verdict()
 
 
 def watch_curves(rows, queue_full: int, **kwargs) -> Verdict:
@@ -107,7 +125,7 @@ def collapse_watch_hook():
 
         def __init__(self, interval: int = 10, stop: bool = False):
             self.interval, self.stop = interval, stop
-            self.points, self.verdict, self.warned = [], None, False
+            self.state, self.verdict, self.warned = None, None, False
 
         def before_train(self, runner) -> None:
             import csv
@@ -115,21 +133,21 @@ def collapse_watch_hook():
 
             model = runner.model.module if is_model_wrapper(runner.model) else runner.model
             batch = runner.train_dataloader.batch_size * runner.world_size
-            self.queue_full = queue_full_step(int(model.queue.shape[1]), batch, model.keys_per_image)
+            self.state = Watch(queue_full_step(int(model.queue.shape[1]), batch, model.keys_per_image))
             curves = Path(runner.work_dir) / "curves.csv"   # a resumed run: what was logged before counts too
             if curves.is_file():
                 with open(curves, newline="") as handle:
-                    self.points = [(int(r["step"]), float(r["pos_sim"]), float(r["neg_sim"]))
-                                   for r in csv.DictReader(handle)
-                                   if r.get("pos_sim") and r.get("neg_sim") and int(r["step"]) <= runner.iter]
+                    for r in csv.DictReader(handle):
+                        if r.get("pos_sim") and r.get("neg_sim") and int(r["step"]) <= runner.iter:
+                            self.state.add(r["step"], r["pos_sim"], r["neg_sim"])
 
         def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
             step = runner.iter + 1
             outputs = outputs or {}
             if step % self.interval or "pos_sim" not in outputs or "neg_sim" not in outputs:
                 return
-            self.points.append((step, float(outputs["pos_sim"]), float(outputs["neg_sim"])))
-            self.verdict = watch(self.points, self.queue_full)
+            self.state.add(step, outputs["pos_sim"], outputs["neg_sim"])
+            self.verdict = self.state.verdict()
             if self.verdict.state in ("collapse", "no_separation") and not self.warned:
                 self.warned = True
                 if is_main_process():
