@@ -184,6 +184,28 @@ class MomentumContrast(BaseModel):
             return F.cross_entropy(logits, labels), pos.detach(), neg.detach()
 
     @property
+    def key_views(self) -> tuple[int, ...]:
+        """Indices of the views whose keys enter the queue."""
+        return (1,)
+
+    @torch.no_grad()
+    def prefill_queue(self, batches) -> int:
+        """Replace the random initial queue by f_k's keys of real views (issue 23's pre-fill ablation, off by
+        default: `queue_prefill=True` in the config, `pretrain.hooks.QueuePrefillHook`). Takes loader batches until
+        K keys are in; returns how many went in (the queue pointer then stands where those keys ended)."""
+        size, filled = self.queue.shape[1], 0
+        for batch in batches:
+            views = self.data_preprocessor(batch, training=True)["inputs"]
+            for index in self.key_views:
+                keys = self.key(views[index])
+                self.enqueue(keys)
+                filled += keys.shape[0] * (dist.get_world_size() if _distributed() else 1)
+            self._shuffles = 0
+            if filled >= size:
+                break
+        return min(filled, size)
+
+    @property
     def keys_per_image(self) -> int:
         """Keys each training image adds to the queue per step (what sets how soon the random initial keys are
         gone: `pretrain.collapse.queue_full_step`)."""

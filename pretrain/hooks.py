@@ -1,4 +1,4 @@
-"""Hooks: the kNN monitor, the curves CSV and the train-time budget (plain-type checkpoints: `pretrain.plain_checkpoint`)."""
+"""Hooks: the kNN monitor, the curves CSV, the train-time budget and the queue pre-fill (plain-type checkpoints: `pretrain.plain_checkpoint`)."""
 from __future__ import annotations
 
 import time
@@ -10,7 +10,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import DATASETS, HOOKS
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, RandomSampler
 
 from common.curves import CurvesCSV, number as _num
 from pretrain.data import EvalImageFolder
@@ -167,3 +167,31 @@ class CurvesHook(Hook):
         if grad_norm is not None:
             row["grad_norm"] = _num(grad_norm.current())
         self.curves.append(row)
+
+
+@HOOKS.register_module()
+class QueuePrefillHook(Hook):
+    """Before the first step, fills the queue with f_k's keys of real training views instead of its random
+    initial vectors (issue 23's ablation: is the queue's random phase what lets the first steps collapse?).
+    Registered by `pretrain.train` when the config says `queue_prefill=True` ([choice], off by default). The
+    batches come from a loader of its own (same dataset, batch size and collate, images in an order of its own
+    seed), so the training loader's order is untouched; a resumed run keeps its checkpointed queue."""
+
+    priority = "VERY_HIGH"
+
+    def __init__(self, seed: int = 1):
+        self.seed = seed
+
+    @torch.no_grad()
+    def before_train(self, runner) -> None:
+        if runner.iter:
+            return
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        train = runner.train_dataloader
+        loader = DataLoader(train.dataset, batch_size=train.batch_size, drop_last=True, num_workers=0,
+                            sampler=RandomSampler(train.dataset, generator=torch.Generator().manual_seed(self.seed)),
+                            collate_fn=train.collate_fn)
+        model.train()
+        started = time.perf_counter()
+        filled = model.prefill_queue(loader)
+        runner.logger.info(f"queue pre-filled with {filled} real keys of f_k in {time.perf_counter() - started:.1f} s")

@@ -38,5 +38,9 @@ class LeOCLR(MomentumContrast):
         return {**out, **self.embedding_stats(q, k1)} if self.diagnostics else out
 
     @property
+    def key_views(self) -> tuple[int, ...]:
+        return (1,) if self.enqueue_mode == "first" else (1, 2)
+
+    @property
     def keys_per_image(self) -> int:
         return 1 if self.enqueue_mode == "first" else 2

@@ -87,7 +87,7 @@ def main(argv=None) -> int:
     from pretrain.data import check_loader_config
     from pretrain.export import ExportMetaHook, export_checkpoint, export_meta
     from pretrain.collapse import collapse_watch_hook
-    from pretrain.hooks import TrainTimeBudgetHook
+    from pretrain.hooks import QueuePrefillHook, TrainTimeBudgetHook
 
     _, world_size = init_distributed(args.launcher)
     cfg, seed, run_id = load_config(args)
@@ -121,6 +121,8 @@ def main(argv=None) -> int:
     watch = collapse_watch_hook()(interval=cfg.default_hooks.get("curves", {}).get("interval", 10),
                                   stop=args.stop_on_collapse)
     runner.register_hook(watch)
+    if cfg.get("queue_prefill", False):  # issue 23's ablation: real keys in the queue before step 1
+        runner.register_hook(QueuePrefillHook(seed=seed + 1))
     record = new_record(stage="pretrain", profile=cfg.profile, run_id=run_id, config=cfg.config_path, cfg=cfg,
                         seed=seed, method=METHODS.get(cfg.model.type, cfg.model.type.lower()),
                         rows=parse_rows(args.rows), inputs=inputs)

@@ -50,4 +50,7 @@ points = [
     dict(name='bf16-fp32logits', options={}, amp='bf16', methods=['leoclr'],
          changes='bf16 autocast, InfoNCE in fp32 (the fix)',
          why='precision: the same with the logits in float32'),
+    dict(name='prefill', options={'queue_prefill': True}, changes='queue pre-filled with real keys before step 1',
+         why="the queue's random phase: f_k's keys of real views (pretrain.hooks.QueuePrefillHook) instead of "
+             "random vectors"),
 ]
