@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from suite import report
+from suite import aggregate, report
 from suite.tables import PROFILES, STAGES, TableError, plan
 from common.records import move_aside, read_record, sha256_file
 from suite.freshness import LEGACY, LEGACY_NOTE, STALE, freshness, legacy_reasons
@@ -285,7 +285,7 @@ def main(argv=None) -> int:
             print(f"[data] {line}")
         runs = the_plan.pretrain_runs + the_plan.downstream_runs
         archive = Path(args.results_dir) / args.profile / "records" \
-            if args.profile in report.ARCHIVED_PROFILES else None
+            if args.profile in aggregate.ARCHIVED_PROFILES else None
         for index, run in enumerate(runs, 1):
             command = run_command(run, args, python="python")
             print(f"[{index}/{len(runs)}] {run.stage:12} ~{run.estimate or '?'}  {shlex.join(command)}")
@@ -304,7 +304,7 @@ def main(argv=None) -> int:
     failed: dict[str, str] = {}
     stale: list[str] = []
     runs = the_plan.pretrain_runs + the_plan.downstream_runs
-    archive = Path(args.results_dir) / args.profile / "records" if args.profile in report.ARCHIVED_PROFILES else None
+    archive = Path(args.results_dir) / args.profile / "records" if args.profile in aggregate.ARCHIVED_PROFILES else None
     for index, run in enumerate(runs, 1):
         head = f"[{index}/{len(runs)}] {run.stage:12} {run.run_id}"
         dependency = getattr(run, "pretrain_run", None)

@@ -18,492 +18,35 @@ Regeneration: a table's CSV is rewritten only from a complete set of records (ev
 profile has a finished record). A table without records keeps its committed CSV and the README says
 "from committed run <date>"; an incomplete set does not replace a committed complete table (`--allow-partial`
 does), and is written when there is no committed file (missing rows marked "missing").
+
+This module renders and writes; the numbers come from `suite.aggregate` (records → table lines), the figures from
+`suite.figures`, the LeOCLR vs MoCo-v2 section from `suite.verdict_section`.
 """
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as _dt
 import json
-import math
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.records import archive_run, atomic_write_text
+from common.records import atomic_write_text
+from suite.aggregate import (ARCHIVED_PROFILES, OUR_COLUMNS, SEEDS_COLUMNS, TableResult, annotate_freshness,
+                             archive_records, build_table, check_chain, index_records, load_records, pretraining_of,
+                             read_csv, write_csv)
+from suite.figures import curves_figure, random_knn_lines, table_figure
 from suite.freshness import LEGACY, LEGACY_NOTE, STALE, freshness
-from suite.tables import DESCRIPTORS, PROFILES, REFERENCE_DIR, Table, load_tables, read_reference
-from suite.verdict import Paired, compare_paired, judge
-from suite.verdict import summary as verdict_summary
+from suite.labels import METHOD_LABELS, OK, STATUS_LABELS, hours, is_profile_only, to_float
+from suite.tables import PROFILES, REFERENCE_DIR, load_tables, read_reference
+from suite.verdict_section import comparisons, leoclr_vs_mocov2, table_verdict
 
-OUR_COLUMNS = ("table", "row", "profile", "method") + DESCRIPTORS + (
-    "metric", "state", "ours", "n_seeds", "std", "paper", "paper_status", "delta", "delta_vs_mocov2",
-    "delta_vs_random", "flags", "run_id", "record")
-SEEDS_COLUMNS = ("table", "row", "profile", "metric", "n", "mean", "std", "min", "max", "seeds", "values", "run_ids")
 SMOKE_DISCLAIMER = ("This smoke report proves the pipeline end to end on generated scenes; it makes no "
                     "scientific claim.")
 DISCLAIMERS = {"smoke": SMOKE_DISCLAIMER,
                "tiny": "This tiny report only proves the wiring (a few iterations per stage, CI); its numbers mean "
                        "nothing and are never committed."}
-OK, MISSING = "ok", "missing"   # or "<profiles> profile only": the row runs in other profiles
-
-
-def profile_only(profiles) -> str:
-    return f"{'/'.join(profiles) or 'no'} profile only"
-
-
-def is_profile_only(state: str) -> bool:
-    return state.endswith(" profile only")
 COLLAPSE_ABOVE = 12       # a smoke table with more profile-only rows lists them in one line instead
-METHOD_LABELS = {"leoclr": "LeOCLR", "mocov2": "MoCo-v2", "random": "random init", "supervised": "supervised",
-                 "external": "external"}
-STATUS_LABELS = {"paper": "", "moco-v2": " (MoCo-v2)", "derived": " (derived)"}
-
-
-# ------------------------------------------------------------------------------------------------- records
-# contracts.md §1 (v4): long studies whose finished records (and curves) are committed under
-# results/<profile>/records/, so that the table can be rebuilt from the repository alone.
-ARCHIVED_PROFILES = ("cifar10", "cifar10-gpu")
-
-
-def load_records(runs_dir, profile: str, warnings: list | None = None, base=None) -> list[dict]:
-    """Finished records under `<runs_dir>/<profile>/<stage>/<run_id>/record.json` (or `base/<stage>/<run_id>/`;
-    moved-aside `.old-` / `.failed-` runs skipped). Each gets `_path` (the record file) and `_dir` (its run
-    directory)."""
-    warnings = warnings if warnings is not None else []
-    base = Path(base) if base is not None else Path(runs_dir) / profile
-    records = []
-    for path in sorted(base.glob("*/*/record.json")):
-        if any(tag in path.parent.name for tag in (".old-", ".failed-", ".superseded-")):
-            continue
-        try:
-            record = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as err:
-            warnings.append(f"{path}: unreadable record ({err}); ignored")
-            continue
-        if record.get("status") != "finished":
-            continue
-        if record.get("profile", profile) != profile:
-            warnings.append(f"{path}: profile {record.get('profile')!r} under runs/{profile}; ignored")
-            continue
-        record["_path"] = path.as_posix()
-        record["_dir"] = path.parent.as_posix()
-        records.append(record)
-    return records
-
-
-def _seed_of(record) -> object:
-    seed = record.get("seed")
-    return seed if seed is not None else record.get("run_id")
-
-
-def index_records(records, tables, warnings: list | None = None) -> dict:
-    """{(table, row): {seed: record}} through each record's `rows`; for a repeated seed the latest finished
-    record wins (with a warning)."""
-    warnings = warnings if warnings is not None else []
-    known = {(t.name, r.key) for t in tables for r in t.rows}
-    by_row: dict = {}
-    for record in records:
-        for entry in record.get("rows") or []:
-            key = (entry.get("table"), entry.get("row"))
-            if key not in known:
-                warnings.append(f"{record['_path']}: feeds unknown row {key[0]}:{key[1]}; ignored for it")
-                continue
-            seeds = by_row.setdefault(key, {})
-            seed = _seed_of(record)
-            old = seeds.get(seed)
-            if old is not None:
-                keep = max(old, record, key=lambda r: str(r.get("finished") or ""))
-                warnings.append(f"{key[0]}:{key[1]} seed {seed}: records {old['run_id']} and {record['run_id']}; "
-                                f"using {keep['run_id']}")
-                record = keep
-            seeds[seed] = record
-    return by_row
-
-
-def pretraining_of(record: dict, pretrain_by_run: dict) -> dict | None:
-    """The pretraining record a downstream record's backbone came from (by the export sidecar's run_id)."""
-    sidecar = ((record.get("backbone") or {}).get("sidecar") or {})
-    return pretrain_by_run.get(sidecar.get("run_id")) if sidecar.get("run_id") else None
-
-
-def check_chain(records: list[dict], warnings: list) -> list[dict]:
-    """Refuse (leave out, with a warning naming both) a downstream record that does not follow from its
-    pretraining record: its input checkpoint's sha256 is not the pretraining's exported backbone, or it read a
-    dataset of the same path with another content hash. Records whose pretraining is not among them (external
-    checkpoints, random init) pass unchecked."""
-    pretrain_by_run = {r.get("run_id"): r for r in records if r.get("stage") == "pretrain"}
-    kept = []
-    for record in records:
-        source = pretraining_of(record, pretrain_by_run) if record.get("stage") != "pretrain" else None
-        problem = None
-        if source is not None:
-            used = ((record.get("inputs") or {}).get("checkpoint") or {}).get("sha256")
-            made = ((source.get("outputs") or {}).get("backbone") or {}).get("sha256")
-            if used and made and used != made:
-                problem = (f"its input checkpoint sha256 {used[:12]}… is not {source['run_id']}'s exported backbone "
-                           f"{made[:12]}… (a pretraining redone after it ran: rerun it)")
-            data = (source.get("inputs") or {}).get("dataset") or {}
-            for name, entry in (record.get("inputs") or {}).items():
-                if name.startswith("dataset") and entry and data.get("sha256") and entry.get("sha256") and \
-                        entry.get("path") == data.get("path") and entry["sha256"] != data["sha256"]:
-                    problem = (f"it read {entry['path']} with content hash {entry['sha256'][:12]}…, its pretraining "
-                               f"{source['run_id']} read {data['sha256'][:12]}… (other data under one name)")
-        if problem:
-            warnings.append(f"{record['_path']}: refused, {problem}")
-            continue
-        kept.append(record)
-    return kept
-
-
-def annotate_freshness(records: list[dict]) -> None:
-    """`_freshness` = (current | stale | legacy, reasons) on each record: config, code and environment against
-    this checkout (the data is re-hashed by the pipeline, which knows the data root)."""
-    for record in records:
-        record["_freshness"] = freshness(record)
-
-
-# ------------------------------------------------------------------------------------------------- numbers
-@dataclass
-class Agg:
-    values: dict                       # seed -> value
-    run_ids: list
-    records: list
-
-    @property
-    def n(self) -> int:
-        return len(self.values)
-
-    @property
-    def mean(self) -> float:
-        return sum(self.values.values()) / self.n
-
-    @property
-    def std(self) -> float | None:
-        if self.n < 2:
-            return None
-        m = self.mean
-        return math.sqrt(sum((v - m) ** 2 for v in self.values.values()) / (self.n - 1))
-
-
-def _metric_value(record, metric):
-    value = (record.get("metrics") or {}).get(metric)
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(value) else value
-
-
-def aggregate(seed_records: dict, metric: str) -> Agg | None:
-    values, run_ids, paths = {}, [], []
-    for seed in sorted(seed_records, key=str):
-        record = seed_records[seed]
-        value = _metric_value(record, metric)
-        if value is None:
-            continue
-        values[seed] = value
-        run_ids.append(record.get("run_id", ""))
-        paths.append(record["_path"])
-    return Agg(values, run_ids, paths) if values else None
-
-
-def gap_aggregate(a: Agg | None, b: Agg | None) -> Agg | None:
-    """LeOCLR − MoCo-v2 paired by seed; unpaired seeds fall back to the difference of the means (n = min)."""
-    if a is None or b is None:
-        return None
-    common = [s for s in a.values if s in b.values]
-    if common:
-        values = {s: a.values[s] - b.values[s] for s in common}
-    else:
-        values = {"mean": a.mean - b.mean}
-    return Agg(values, a.run_ids + b.run_ids, a.records + b.records)
-
-
-def _num(value, digits: int = 4) -> str:
-    if value is None:
-        return ""
-    text = f"{round(float(value), digits):.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def _float(text):
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return None
-
-
-# ------------------------------------------------------------------------------------------------- tables
-@dataclass
-class TableResult:
-    table: Table
-    lines: list                        # dicts of strings, OUR_COLUMNS
-    status: str                        # complete | partial | none | no runs
-    expected: int
-    have: int
-    run_ids: list = field(default_factory=list)
-    commits: list = field(default_factory=list)
-    wall_s: float = 0.0
-    source: str = "fresh"              # fresh | committed | unwritten
-    committed_date: str | None = None
-    seed_rows: list = field(default_factory=list)
-    values: dict = field(default_factory=dict)  # (row, metric) -> {seed: value}: what the verdict pairs
-    kept_why: str = ""                          # why a committed file was kept
-    fed: dict = field(default_factory=dict)     # row -> {seed: record}: the records behind each row
-    startup_s: float = 0.0                      # the records' start-up seconds (process start → first step)
-
-
-def better_random(table: Table, row, metric: str, aggs: dict) -> Agg | None:
-    """The random-init reference of a pretrained row: the better (higher mean) of the table's random-init rows of
-    the same stage and evaluation set that have `metric` (e.g. kNN with BN re-estimated and with BN untouched), so
-    that "Δ random" never flatters a method against the weaker random baseline. Falls back to the row's named
-    `compare` / naming-convention counterpart when no such row has a number."""
-    if row.method == "random" or row.is_gap or table.baseline(row, "random") is None:
-        return None
-    candidates = [aggs.get(other.key, {}).get(metric) for other in table.rows
-                  if other.method == "random" and not other.is_gap and other.stage == row.stage
-                  and other.descriptors.get("eval_dataset") == row.descriptors.get("eval_dataset")]
-    candidates = [agg for agg in candidates if agg is not None]
-    if not candidates:
-        return aggs.get(table.baseline(row, "random"), {}).get(metric)
-    return max(candidates, key=lambda agg: agg.mean)
-
-
-def build_table(table: Table, profile: str, by_row: dict, reference: list[dict]) -> TableResult:
-    ref = {(r["row"], r["metric"]): r for r in reference}
-    aggs: dict = {}
-    for row in table.rows:
-        if not row.is_gap:
-            seeds = by_row.get((table.name, row.key), {}) if row.spec(profile) else {}
-            aggs[row.key] = {m: aggregate(seeds, m) for m in row.metrics}
-    for row in table.rows:
-        if row.is_gap:
-            a, b = (aggs.get(k, {}) for k in row.gap)
-            aggs[row.key] = {m: gap_aggregate(a.get(m), b.get(m)) for m in row.metrics}
-
-    lines, expected, have, used = [], 0, 0, {}
-    seed_rows, values = [], {}
-    for row in table.rows:
-        if row.is_gap:
-            applicable = all(table.row(k).spec(profile) is not None for k in row.gap)
-        else:
-            applicable = row.spec(profile) is not None
-            if applicable:
-                expected += 1
-                if by_row.get((table.name, row.key)):
-                    have += 1
-                    for record in by_row[(table.name, row.key)].values():
-                        used[record["_path"]] = record
-        describe = row.describe(profile)
-        if row.is_gap:  # a derived row is described by the rows it compares, as they hold in this profile
-            describe = {**table.row(row.gap[0]).describe(profile), "protocol": row.descriptors.get("protocol")}
-        for metric in row.metrics:
-            agg = aggs[row.key].get(metric) if applicable else None
-            runs_in = table.row(row.gap[0]).profiles if row.is_gap else row.profiles
-            state = OK if agg else (MISSING if applicable else profile_only(runs_in))
-            line = {"table": table.name, "row": row.key, "method": row.method, "metric": metric, "state": state,
-                    "profile": profile}
-            line.update({k: "" if describe.get(k) is None else str(describe.get(k)) for k in DESCRIPTORS})
-            ours = agg.mean if agg else None
-            line.update(ours=_num(ours), n_seeds=str(agg.n) if agg else "", std=_num(agg.std) if agg else "",
-                        run_id=";".join(agg.run_ids) if agg else "", record=";".join(agg.records) if agg else "")
-            fed_by = list(by_row.get((table.name, row.key), {}).values()) if applicable and not row.is_gap else []
-            # contracts.md §7: a run allowed at another global batch than its protocol's is flagged on its row;
-            # v5: a row fed by a stale record keeps its number, marked; one fed by schema-1 records says legacy
-            states = {(r.get("_freshness") or ("", []))[0] for r in fed_by}
-            line["flags"] = ";".join(flag for flag, on in (("batch_mismatch", any(r.get("batch_mismatch")
-                                                                                 for r in fed_by)),
-                                                           (STALE, STALE in states), (LEGACY, LEGACY in states)) if on)
-            if agg and not row.is_gap:
-                values[(row.key, metric)] = dict(agg.values)
-            reference_line = ref.get((row.key, metric)) if profile == "paper" else None
-            paper = _float(reference_line["value"]) if reference_line else None
-            line.update(paper=_num(paper), paper_status=reference_line["status"] if reference_line else "",
-                        delta=_num(ours - paper) if ours is not None and paper is not None else "")
-            base_key = table.baseline(row, "mocov2")
-            base = aggs.get(base_key, {}).get(metric) if base_key else None
-            line["delta_vs_mocov2"] = _num(ours - base.mean) if ours is not None and base else ""
-            base = better_random(table, row, metric, aggs)
-            line["delta_vs_random"] = _num(ours - base.mean) if ours is not None and base else ""
-            lines.append({k: line.get(k, "") for k in OUR_COLUMNS})
-            if agg and agg.n > 1 and not row.is_gap:
-                vals = list(agg.values.values())
-                seed_rows.append({"table": table.name, "row": row.key, "profile": profile, "metric": metric,
-                                  "n": str(agg.n),
-                                  "mean": _num(agg.mean), "std": _num(agg.std), "min": _num(min(vals)),
-                                  "max": _num(max(vals)), "seeds": ";".join(map(str, agg.values)),
-                                  "values": ";".join(_num(v) for v in vals), "run_ids": ";".join(agg.run_ids)})
-    if expected == 0:
-        status = "no runs"
-    elif have == expected:
-        status = "complete"
-    elif have == 0:
-        status = "none"
-    else:
-        status = "partial"
-    records = list(used.values())
-    return TableResult(table=table, lines=lines, status=status, expected=expected, have=have,
-                       run_ids=sorted({r.get("run_id", "") for r in records}),
-                       commits=sorted({str(r.get("git_commit")) for r in records if r.get("git_commit")}),
-                       wall_s=round(sum(float(r.get("wall_s") or 0) for r in records), 1), seed_rows=seed_rows,
-                       values=values, fed={row.key: by_row.get((table.name, row.key), {}) for row in table.rows},
-                       startup_s=round(sum(float(r.get("startup_s") or 0) for r in records), 1))
-
-
-def write_csv(path: Path, columns, lines) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, columns, lineterminator="\n", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(lines)
-    tmp.replace(path)
-
-
-def read_csv(path: Path) -> list[dict]:
-    with open(path, newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _committed_date(path: Path, provenance: dict, table: str) -> str:
-    entry = provenance.get("tables", {}).get(table, {})
-    if entry.get("generated"):
-        return entry["generated"][:10]
-    try:
-        date = subprocess.run(["git", "log", "-1", "--format=%cs", "--", path.name], cwd=path.parent,
-                              capture_output=True, text=True, timeout=20).stdout.strip()
-        if date:
-            return date
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return _dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
-
-
-# ------------------------------------------------------------------------------------------------- figures
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def _save(fig, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
-
-
-def table_figure(result: TableResult, profile: str, fig_dir: Path) -> Path | None:
-    """Horizontal bars per metric (ours ± std), the reference value marked where known. Derived gap rows (points of
-    difference) are not accuracies and stay off these axes; the README tables and the verdict show them."""
-    gaps = {row.key for row in result.table.rows if row.is_gap}
-    lines = [l for l in result.lines if l["state"] in (OK, MISSING) and l["row"] not in gaps]
-    metrics = list(dict.fromkeys(l["metric"] for l in lines))
-    if not any(_float(l["ours"]) is not None or _float(l["paper"]) is not None for l in lines):
-        return None
-    plt = _plt()
-    n_rows = max(len([l for l in lines if l["metric"] == m]) for m in metrics)
-    ncols = min(4, len(metrics))
-    nrows = math.ceil(len(metrics) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, (0.9 + 0.32 * n_rows) * nrows), squeeze=False,
-                             layout="constrained")
-    flat = [ax for row_axes in axes for ax in row_axes]
-    for ax in flat[len(metrics):]:
-        ax.axis("off")
-    for ax, metric in zip(flat, metrics):
-        sub = [l for l in lines if l["metric"] == metric]
-        ys = list(range(len(sub)))[::-1]
-        for y, line in zip(ys, sub):
-            ours, std, paper = _float(line["ours"]), _float(line["std"]), _float(line["paper"])
-            color = {"leoclr": "tab:red", "mocov2": "tab:blue", "random": "tab:gray"}.get(line["method"], "tab:green")
-            if ours is not None:
-                ax.barh(y, ours, xerr=std, color=color, alpha=0.8, height=0.7, capsize=2)
-            else:
-                ax.text(0, y, " missing", va="center", fontsize=7, color="dimgray")
-            if paper is not None:
-                ax.plot([paper], [y], marker="D", linestyle="none", color="black", markersize=4,
-                        label="reference" if "reference" not in ax.get_legend_handles_labels()[1] else None)
-        ax.set_yticks(ys)
-        ax.set_yticklabels([l["row"] for l in sub], fontsize=7)
-        ax.set_xlabel(f"{metric} (%)")
-        ax.axvline(0, color="black", linewidth=0.5)
-        if ax.get_legend_handles_labels()[1]:
-            ax.legend(fontsize=7, loc="lower right")
-    fig.suptitle(f"{result.table.title} — profile {profile}", fontsize=9)
-    path = fig_dir / f"{result.table.name}.png"
-    _save(fig, path)
-    plt.close(fig)
-    return path
-
-
-def read_curves(record: dict) -> list[dict]:
-    curves = record.get("curves")
-    if not curves:
-        return []
-    path = Path(record["_dir"]) / curves
-    if not path.exists():
-        return []
-    return read_csv(path)
-
-
-def random_knn_lines(results: list[TableResult]) -> dict:
-    """{label: kNN top-1} of the random-init kNN rows (the reference lines of the kNN curves)."""
-    out = {}
-    for result in results:
-        for line in result.lines:
-            if line["method"] == "random" and line["metric"] == "knn_top1" and _float(line["ours"]) is not None:
-                out[f"random init ({line['row']})"] = _float(line["ours"])
-    return out
-
-
-def curves_figure(pretrain_records: list[dict], profile: str, fig_dir: Path, references: dict | None = None
-                  ) -> Path | None:
-    """Pretraining loss vs step, kNN top-1 vs epoch with the random-init references as horizontal lines, and
-    pos/neg similarity where logged; LeOCLR vs MoCo-v2, one line per run."""
-    series = [(r, read_curves(r)) for r in sorted(pretrain_records, key=lambda r: r.get("run_id", ""))]
-    series = [(r, c) for r, c in series if c]
-    if not series:
-        return None
-    has_sim = any(_float(row.get("pos_sim")) is not None for _, c in series for row in c)
-    plt = _plt()
-    panels = 3 if has_sim else 2
-    fig, axes = plt.subplots(1, panels, figsize=(5 * panels, 3.6), squeeze=False)
-    colors = {"leoclr": "tab:red", "mocov2": "tab:blue"}
-    styles = ["-", "--", ":", "-."]
-    per_method: dict = {}
-    for i, (record, rows) in enumerate(series):
-        method = record.get("method", "")
-        color = colors.get(method, f"C{i}")
-        per_method[method] = per_method.get(method, -1) + 1
-        style = styles[per_method[method] % len(styles)]
-        label = f"{METHOD_LABELS.get(method, method)} {record.get('run_id', '')}"
-
-        def xy(column, x="step"):
-            pts = [(_float(r.get(x)), _float(r.get(column))) for r in rows]
-            pts = [(x, y) for x, y in pts if x is not None and y is not None]
-            return [x for x, _ in pts], [y for _, y in pts]
-
-        axes[0][0].plot(*xy("loss"), color=color, linestyle=style, linewidth=1, label=label)
-        axes[0][1].plot(*xy("knn_top1", x="epoch"), color=color, linestyle=style, marker="o", markersize=3,
-                        label=label)
-        if has_sim:
-            axes[0][2].plot(*xy("pos_sim"), color=color, linestyle=style, linewidth=1)
-            axes[0][2].plot(*xy("neg_sim"), color=color, linestyle=style, linewidth=1, alpha=0.4)
-    axes[0][0].set(xlabel="step", ylabel="loss", title="pretraining loss (LeOCLR: sum of two InfoNCE terms)")
-    for i, (name, value) in enumerate(sorted((references or {}).items())):
-        axes[0][1].axhline(value, color="dimgray", linestyle=[":", "--", "-."][i % 3], linewidth=1,
-                           label=f"{name}: {value:.1f}")
-    axes[0][1].set(xlabel="epoch", ylabel="kNN top-1 (%)", title="kNN monitor")
-    axes[0][1].legend(fontsize=6)
-    if has_sim:
-        axes[0][2].set(xlabel="step", ylabel="cosine", title="positive (solid) / negative (faint) similarity")
-    axes[0][0].legend(fontsize=6)
-    fig.suptitle(f"Pretraining curves — profile {profile}", fontsize=9)
-    path = fig_dir / "pretrain_curves.png"
-    _save(fig, path)
-    plt.close(fig)
-    return path
 
 
 # ------------------------------------------------------------------------------------------------- README
@@ -604,7 +147,7 @@ def goal_line(result: TableResult) -> str | None:
     goal = result.table.goal
     if not goal:
         return None
-    means = {line["row"]: _float(line["ours"]) for line in result.lines
+    means = {line["row"]: to_float(line["ours"]) for line in result.lines
              if line["metric"] == goal["metric"] and line["state"] == OK}
     refs = {key: means[key] for key in goal["over"] if means.get(key) is not None}
     label = (f"each of {', '.join(f'`{k}`' for k in goal['rows'])} ≥ {goal['margin']:g} points of "
@@ -621,10 +164,6 @@ def goal_line(result: TableResult) -> str | None:
 
 def _seconds(value) -> str:
     return f"{float(value):.0f} s" if value is not None else "—"
-
-
-def _hours(seconds: float) -> str:
-    return f"{seconds / 60:.1f} min" if seconds < 3600 else f"{seconds / 3600:.2f} h"
 
 
 def diagnostics_section(records: list[dict], out_dir: Path, figures: bool) -> list[str]:
@@ -706,7 +245,7 @@ def render_readme(profile: str, results: list[TableResult], pretrain_records: li
         wall = entry.get("wall_s") if r.source == "committed" else r.wall_s
         startup = entry.get("startup_s") if r.source == "committed" else r.startup_s
         out.append(f"| [{r.table.name}](#{r.table.name}) | {status} | {r.have}/{r.expected} | "
-                   f"{_hours(wall) if wall else '—'} | {_hours(startup) if startup else '—'} |")
+                   f"{hours(wall) if wall else '—'} | {hours(startup) if startup else '—'} |")
     out.append("")
     for r in results:
         out += [f'<a id="{r.table.name}"></a>', f"## {r.table.title} (`{r.table.name}`)", "", _status_line(r), ""]
@@ -722,7 +261,7 @@ def render_readme(profile: str, results: list[TableResult], pretrain_records: li
         if entry:
             out += ["<details><summary>Provenance</summary>", "",
                     f"generated {entry.get('generated', '')}, {entry.get('records', 0)} records, wall time "
-                    f"{_hours(entry.get('wall_s') or 0)}, commits {', '.join(entry.get('commits', [])) or '—'}",
+                    f"{hours(entry.get('wall_s') or 0)}, commits {', '.join(entry.get('commits', [])) or '—'}",
                     "", "runs: " + (", ".join(f"`{x}`" for x in entry.get("run_ids", [])) or "—"), "",
                     "</details>", ""]
     out += leoclr_vs_mocov2(results)
@@ -741,8 +280,8 @@ def render_readme(profile: str, results: list[TableResult], pretrain_records: li
             batch = f"{rec.get('global_batch', '')}{' (≠ protocol)' if rec.get('batch_mismatch') else ''}"
             out.append(f"| `{rec.get('run_id')}` | {METHOD_LABELS.get(rec.get('method'), rec.get('method'))} | "
                        f"{rec.get('seed')} | {count('iterations')} | {count('epochs')} | {batch} | "
-                       f"{m.get('knn_top1', '')} | {_hours(float(rec['train_s'])) if rec.get('train_s') else '—'} | "
-                       f"{_seconds(rec.get('startup_s'))} | {_hours(float(rec.get('wall_s') or 0))} | "
+                       f"{m.get('knn_top1', '')} | {hours(float(rec['train_s'])) if rec.get('train_s') else '—'} | "
+                       f"{_seconds(rec.get('startup_s'))} | {hours(float(rec.get('wall_s') or 0))} | "
                        f"{(rec.get('collapse_watch') or {}).get('state', '—')} | `{rec.get('git_commit', '')}` |")
         out.append("")
     else:
@@ -754,113 +293,6 @@ def render_readme(profile: str, results: list[TableResult], pretrain_records: li
     if warnings:
         out += ["## Warnings", ""] + [f"- {w}" for w in warnings] + [""]
     return "\n".join(out)
-
-
-def comparisons(results: list[TableResult]) -> list[tuple[TableResult, str, str, Paired]]:
-    """(table result, LeOCLR row, headline metric, paired comparison) for every LeOCLR row that has a MoCo-v2
-    counterpart of the same setting, on the row's first (headline) metric, from per-seed values; the verdicts
-    judged per table (Holm over its protocols: `suite.verdict.judge`)."""
-    out = []
-    for result in results:
-        table, found = result.table, []
-        for row in table.rows:
-            if row.method != "leoclr" or row.is_gap:
-                continue
-            other = table.baseline(row, "mocov2")
-            metric = row.metrics[0]
-            a, b = result.values.get((row.key, metric)), result.values.get((other, metric)) if other else None
-            if a and b:
-                found.append((row.key, metric, compare_paired(a, b)))
-        judged = judge([c for _, _, c in found])
-        out += [(result, key, metric, c) for (key, metric, _), c in zip(found, judged)]
-    return out
-
-
-def _method_regime(seed_records: dict) -> dict | None:
-    """Epochs, global batch and training time (per seed) of the pretrainings behind one row's records."""
-    sources = {seed: r.get("_pretraining") for seed, r in seed_records.items() if r.get("_pretraining")}
-    if not sources:
-        return None
-    epochs = sorted({str(s.get("epochs", (s.get("metrics") or {}).get("epochs", "?"))) for s in sources.values()})
-    batches = sorted({str(s.get("global_batch", "?")) for s in sources.values()})
-    train = {seed: float(s["train_s"]) for seed, s in sources.items() if s.get("train_s")}
-    kind = "training"
-    if not train:  # runs from before train_s was recorded: their wall time, said so
-        train, kind = {seed: float(s["wall_s"]) for seed, s in sources.items() if s.get("wall_s")}, "wall time"
-    return {"epochs": "/".join(epochs), "batch": "/".join(batches), "train_s": train, "kind": kind,
-            "n": len(sources)}
-
-
-def regime_line(result: TableResult, row: str) -> str:
-    """The regime a LeOCLR − MoCo-v2 verdict holds in: epochs, batch and training time per method, and what the
-    two were matched on (training time compared on the seeds timed for both)."""
-    other = result.table.baseline(result.table.row(row), "mocov2")
-    le, mo = (_method_regime(result.fed.get(key, {})) for key in (row, other))
-    if not (le and mo):
-        return "regime: not recorded beside these numbers (committed table or records without their pretraining)"
-
-    def part(name, g):
-        timed = g["train_s"]
-        when = (f"{g['kind']} {_hours(sum(timed.values()) / len(timed))} (mean of {len(timed)} timed of {g['n']} "
-                f"seeds)" if timed else "training not timed")
-        return f"{name} {g['epochs']} epochs, batch {g['batch']}, {when}"
-
-    both = sorted(set(le["train_s"]) & set(mo["train_s"]), key=str)
-    ratio = (sum(le["train_s"][s] for s in both) / sum(mo["train_s"][s] for s in both)) if both else None
-    if le["epochs"] == mo["epochs"]:
-        matched = "matched on epochs" + (f" (LeOCLR {100 * (ratio - 1):+.0f} % training time on the {len(both)} "
-                                         f"seed{'s' if len(both) > 1 else ''} timed for both)" if ratio else "")
-    elif ratio and abs(ratio - 1) < 0.15:
-        matched = f"matched on {le['kind']} (LeOCLR {100 * (ratio - 1):+.0f} %), not epochs"
-    else:
-        matched = "matched on neither epochs nor training time"
-    return f"regime: {part('LeOCLR', le)}; {part('MoCo-v2', mo)}; {matched}"
-
-
-def _verdict_cells(c: Paired) -> list[str]:
-    return [str(c.n), f"{c.mean_diff:+.2f}" if c.mean_diff is not None else "—",
-            f"[{c.ci[0]:+.2f}, {c.ci[1]:+.2f}]" if c.ci else "—",
-            f"{c.p_value:.4f}" if c.p_value is not None else "—",
-            f"{c.p_holm:.4f}" if c.p_holm is not None else "—",
-            f"{c.sign_flip_p:.3f}" if c.sign_flip_p is not None else "—", c.verdict]
-
-
-VERDICT_HEAD = ["| LeOCLR row | metric | paired seeds | LeOCLR − MoCo-v2 | 95 % interval (unadjusted) | paired-t p "
-                "(unadjusted) | Holm p | sign-flip p (exact) | verdict |", "|---|---|---|---|---|---|---|---|---|"]
-
-
-def table_verdict(result: TableResult, found: list) -> list[str]:
-    """The verdict lines of one table, printed under its goal line: one row per protocol, each with its regime."""
-    mine = [(row, metric, c) for r, row, metric, c in found if r is result]
-    if not mine:
-        return []
-    assessed = sum(c.assessed for _, _, c in mine)
-    out = [f"**LeOCLR vs MoCo-v2** (paired seeds; \"ahead\" only at Holm-adjusted p < 0.05 over the "
-           f"{assessed} assessed protocol{'' if assessed == 1 else 's'} of this table, n ≥ 3):", ""] + VERDICT_HEAD
-    out += [f"| `{row}` | {metric} | " + " | ".join(_verdict_cells(c)) + " |" for row, metric, c in mine]
-    return out + [""] + [f"- `{row}`: {regime_line(result, row)}" for row, _, _ in mine] + [""]
-
-
-def leoclr_vs_mocov2(results: list[TableResult]) -> list[str]:
-    """The question the suite exists for, in one place: LeOCLR − MoCo-v2 per protocol from paired seeds (the
-    per-table lines, gathered), with how the verdict is read."""
-    found = comparisons(results)
-    if not found:
-        return []
-    lines = ["## LeOCLR vs MoCo-v2 (paired seeds)", "",
-             verdict_summary([(f"{r.table.name}:{row}", c) for r, row, _, c in found]), "",
-             "Per protocol: the mean of the per-seed differences LeOCLR − MoCo-v2 (points); its 95 % paired-t "
-             "interval (t with n−1 degrees of freedom) and two-sided paired-t p, both unadjusted; the p-value "
-             "Holm-adjusted over the protocols of the table (they are read on the same checkpoints); and the exact "
-             "sign-flip p (no normality assumed; with 3 seeds it cannot go below 0.25). \"Ahead\" only when the "
-             "Holm p < 0.05 with ≥ 3 paired seeds; fewer seeds or zero spread: not assessed. Computed by "
-             "`suite/verdict.py` from the run records; each line holds only in its regime (below).", "",
-             "| table | " + VERDICT_HEAD[0][2:], "|---" + VERDICT_HEAD[1]]
-    for result, row, metric, c in found:
-        lines.append(f"| {result.table.name} | `{row}` | {metric} | " + " | ".join(_verdict_cells(c)) + " |")
-    lines.append("")
-    lines += [f"- {result.table.name} `{row}`: {regime_line(result, row)}" for result, row, _, _ in found]
-    return lines + [""]
 
 
 def records_section(records: list[dict]) -> list[str]:
@@ -880,30 +312,7 @@ def records_section(records: list[dict]) -> list[str]:
     return out + [""]
 
 
-def archive_records(records: list[dict], archive: Path, profile: str, warnings: list) -> list[dict]:
-    """Copy each finished record (and its curves CSV) to `archive/<stage>/<run_id>/`, then return the records of
-    the archive: the runs here plus every run committed earlier (the study accumulates over sessions). An archived
-    record that differs from the local one of the same run is never overwritten: it is kept, with a warning naming
-    both (the pipeline's `--rerun-stale` / `--force` move the archived one aside before a rerun)."""
-    for record in records:
-        target = archive / record.get("stage", "unknown") / record.get("run_id", Path(record["_dir"]).name)
-        archived = target / "record.json"
-        mine = {k: v for k, v in record.items() if not k.startswith("_")}
-        if archived.is_file():
-            try:
-                same = json.loads(archived.read_text()) == json.loads(json.dumps(mine, default=str))
-            except (OSError, json.JSONDecodeError):
-                same = False
-            if same:
-                continue
-            warnings.append(f"{record['_path']} differs from the archived {archived}; the archived record is kept. "
-                            f"To replace it, rerun through the pipeline with --rerun-stale (or --force), which "
-                            f"moves it to {target.name}.superseded-<date>/, or remove the local run directory")
-            continue
-        archive_run(record, record["_dir"], target)
-    return load_records(None, profile, warnings, base=archive)
-
-
+# ------------------------------------------------------------------------------------------------- driver
 def _max_seeds(lines: list[dict]) -> int:
     return max((int(line["n_seeds"]) for line in lines if str(line.get("n_seeds") or "").isdigit()), default=0)
 
@@ -921,7 +330,20 @@ def _committed_values(table: str, lines: list[dict], seed_lines: list[dict]) -> 
     return values
 
 
-# ------------------------------------------------------------------------------------------------- driver
+def _committed_date(path: Path, provenance: dict, table: str) -> str:
+    entry = provenance.get("tables", {}).get(table, {})
+    if entry.get("generated"):
+        return entry["generated"][:10]
+    try:
+        date = subprocess.run(["git", "log", "-1", "--format=%cs", "--", path.name], cwd=path.parent,
+                              capture_output=True, text=True, timeout=20).stdout.strip()
+        if date:
+            return date
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return _dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
+
+
 def write_report(profile: str, runs_dir="runs", out="results", *, only=None, allow_partial: bool = False,
                  figures: bool = True, tables=None, reference_dir=None, now: str | None = None) -> list[TableResult]:
     """Build every table of `profile` from the records and write the CSVs, seeds.csv, provenance.json, figures

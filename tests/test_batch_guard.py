@@ -4,7 +4,7 @@ import json
 import pytest
 from mmengine.config import Config
 
-from suite import report
+from suite import aggregate, report
 from suite.tables import load_tables
 from pretrain import train
 from common.records import batch_fields
@@ -67,7 +67,7 @@ def test_the_report_flags_a_mismatched_row(tmp_path):
         "global_batch": 32, "protocol_batch": 256, "batch_mismatch": True, "wall_s": 1.0}))
     report.write_report("paper", tmp_path / "runs", tmp_path / "results", only=["in1k_linear"],
                         tables=load_tables(check_files=False), figures=False)
-    lines = list(report.read_csv(tmp_path / "results" / "paper" / "in1k_linear.csv"))
+    lines = list(aggregate.read_csv(tmp_path / "results" / "paper" / "in1k_linear.csv"))
     flagged = [l for l in lines if l["row"] == "mocov2-r50-800e"]
     assert {l["flags"] for l in flagged} == {"batch_mismatch;legacy"}   # a hand-made record: schema 1
     assert all(l["flags"] == "" for l in lines if l["row"] != "mocov2-r50-800e")

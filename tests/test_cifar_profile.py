@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 
-from suite import pipeline, report
+from suite import figures, pipeline, report
 from suite.tables import load_tables, plan, validate_tables
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,7 +77,7 @@ def test_records_are_archived_and_the_table_rebuilds_from_the_archive(tmp_path):
     assert "| `leoclr-s0` | LeOCLR | 0 |" in readme and "| 40.0 | 25.0 min | — | 1.0 min | — |" in readme
     assert "| 40.0 | — | — | 1.0 min |" in readme   # MoCo-v2's record has no train_s
     assert (out / "cifar10" / "figures" / "pretrain_curves.png").stat().st_size > 1000
-    assert report.random_knn_lines(rebuilt) == {"random init (random-knn)": 33.0,
+    assert figures.random_knn_lines(rebuilt) == {"random init (random-knn)": 33.0,
                                                 "random init (random-bnraw-knn)": 37.0}
     # the issue's bar, against the better random init (bnraw 37.0 here), not the Δ random column's random-knn
     assert ("here `random-bnraw-knn` 37.00): `leoclr-knn` +4.67, `mocov2-knn` +2.60 (means over seeds): not reached."

@@ -11,7 +11,7 @@ import pytest
 
 from common import records
 from pretrain.datasets import cifar
-from suite import freshness, pipeline, report
+from suite import aggregate, freshness, pipeline, report
 from suite.tables import load_tables, plan
 from test_cifar_data import write_pickles
 
@@ -175,7 +175,7 @@ def test_the_report_refuses_a_downstream_record_that_does_not_follow_from_its_pr
     for kwargs, said in (({}, None), ({"used_sha": "c" * 64}, "is not p-s0's exported backbone"),
                          ({"data_sha": "e" * 64}, "other data under one name")):
         warned = []
-        kept = report.check_chain(list(_pair(tmp_path, **kwargs)), warned)
+        kept = aggregate.check_chain(list(_pair(tmp_path, **kwargs)), warned)
         assert (len(kept), bool(warned)) == ((2, False) if said is None else (1, True))
         assert said is None or (said in warned[0] and "k.json: refused" in warned[0])
 
@@ -188,6 +188,6 @@ def test_the_report_never_overwrites_an_archived_record_that_differs(tmp_path):
     records.write_record(local, mine)
     records.write_record(archive / "knn" / "k-s0", dict(mine, metrics={"knn_top1": 40.0}))
     warned = []
-    kept = report.archive_records(report.load_records(tmp_path / "runs", "cifar10"), archive, "cifar10", warned)
+    kept = aggregate.archive_records(aggregate.load_records(tmp_path / "runs", "cifar10"), archive, "cifar10", warned)
     assert kept[0]["metrics"] == {"knn_top1": 40.0} and "differs from the archived" in warned[0]
     assert "--rerun-stale" in warned[0] and str(local / "record.json") in warned[0]

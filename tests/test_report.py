@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from suite import report
+from suite import aggregate, report
 from suite.tables import (COVERAGE, PAPER_ONLY_TABLES, REFERENCE_COLUMNS, REFERENCE_DIR, REFERENCE_STATUSES,
                                SUITE_TABLES, TABLE_IDS, Row, RunSpec, TableError, load_tables, missing_files, plan,
                                read_reference, validate_tables)
@@ -233,7 +233,7 @@ def test_report_paper_joins_reference_seeds_and_missing(tmp_path, tables):
                                   figures=False, now="2026-02-03T00:00:00+00:00")
     assert {r.table.name: r.status for r in results} == {"in1k_linear": "partial", "voc_det": "none"}
     lines = _lines(out / "paper" / "in1k_linear.csv")
-    assert list(next(iter(lines.values())).keys()) == list(report.OUR_COLUMNS)
+    assert list(next(iter(lines.values())).keys()) == list(aggregate.OUR_COLUMNS)
     top1 = lines[("leoclr-r50-800e", "top1")]
     assert float(top1["ours"]) == pytest.approx(71.0) and top1["n_seeds"] == "3"
     assert float(top1["std"]) == pytest.approx(1.0)
@@ -305,7 +305,7 @@ def test_report_keeps_committed_tables(tmp_path, tables):
                pretrain_dataset="in1k", pretrain_epochs="800", eval_dataset="voc0712",
                protocol="faster-rcnn-r50-c4-24k", metric="AP50", state="ok", ours="82.0", n_seeds="1", paper="82.5",
                paper_status="moco-v2", delta="-0.5", run_id="old-run", record="old/record.json")
-    report.write_csv(committed, report.OUR_COLUMNS, [{k: old.get(k, "") for k in report.OUR_COLUMNS}])
+    aggregate.write_csv(committed, aggregate.OUR_COLUMNS, [{k: old.get(k, "") for k in aggregate.OUR_COLUMNS}])
     before = committed.read_bytes()
     (out / "paper" / "provenance.json").write_text(json.dumps(
         {"tables": {"voc_det": {"generated": "2025-12-24T10:00:00+00:00", "status": "complete"}}}))
