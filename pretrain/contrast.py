@@ -192,18 +192,21 @@ class MomentumContrast(BaseModel):
     def prefill_queue(self, batches) -> int:
         """Replace the random initial queue by f_k's keys of real views (issue 23's pre-fill ablation, off by
         default: `queue_prefill=True` in the config, `pretrain.hooks.QueuePrefillHook`). Takes loader batches until
-        K keys are in; returns how many went in (the queue pointer then stands where those keys ended)."""
+        K keys are in (the last batch's keys cut to what is left, so no pre-filled key overwrites another); returns
+        how many went in; the pointer is back at 0 when the queue is full."""
         size, filled = self.queue.shape[1], 0
         for batch in batches:
             views = self.data_preprocessor(batch, training=True)["inputs"]
             for index in self.key_views:
-                keys = self.key(views[index])
-                self.enqueue(keys)
-                filled += keys.shape[0] * (dist.get_world_size() if _distributed() else 1)
+                keys = concat_all_gather(self.key(views[index]))[:size - filled]
+                slots = (int(self.queue_ptr) + torch.arange(keys.shape[0], device=keys.device)) % size
+                self.queue[:, slots] = keys.float().T
+                self.queue_ptr[0] = (int(self.queue_ptr) + keys.shape[0]) % size
+                filled += keys.shape[0]
             self._shuffles = 0
             if filled >= size:
                 break
-        return min(filled, size)
+        return filled
 
     @property
     def keys_per_image(self) -> int:

@@ -82,3 +82,26 @@ def test_identical_views_give_positive_cosine_one():
         optimizer.step()
     assert history[0] > 0.9999 and min(history) < 0.95           # the query encoder did move
     assert sum(history[-5:]) / 5 > 0.95 > sum(history[2:7]) / 5    # and the pair is pulled back together
+
+
+@pytest.mark.parametrize("method,keys_per_batch", [("mocov2", 4), ("leoclr", 8)])
+def test_queue_prefill_replaces_every_random_key(method, keys_per_batch):
+    """The pre-fill ablation (`queue_prefill=True`): f_k's keys of the key views (both crops for LeOCLR) replace
+    every random initial column, in order, none overwriting another, and the pointer is back at 0."""
+    from pretrain.leoclr import LeOCLR
+    from pretrain.mocov2 import MoCoV2
+
+    torch.manual_seed(0)
+    model = (MoCoV2 if method == "mocov2" else LeOCLR)(arch="resnet18", proj_dim=16, proj_hidden_dim=32,
+                                                       queue_size=20, bn="plain")
+    views = len(model.view_names)
+    batches = [{"inputs": [torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8) for _ in range(views)]}
+               for _ in range(10)]
+    random_queue = model.queue.clone()
+    assert model.prefill_queue(iter(batches)) == 20
+    keys = [model.key(model.data_preprocessor(batch, training=True)["inputs"][i]) for batch in batches[:5]
+            for i in model.key_views]
+    assert not torch.isclose(model.queue, random_queue).all(dim=0).any()       # no random column left
+    assert torch.allclose(model.queue[:, :keys_per_batch], torch.cat(keys[:len(model.key_views)]).T, atol=1e-5)
+    assert torch.allclose(model.queue[:, 16:], torch.cat(keys)[16:20].T, atol=1e-5)   # the last batch cut
+    assert int(model.queue_ptr) == 0
