@@ -23,7 +23,8 @@ import time
 from pathlib import Path
 
 from suite import aggregate, report
-from suite.tables import PROFILES, STAGES, TableError, plan
+from suite.plan import plan
+from suite.tables import PROFILES, STAGES, TableError
 from common.records import move_aside, read_record, sha256_file
 from suite.freshness import LEGACY, LEGACY_NOTE, STALE, freshness, legacy_reasons
 

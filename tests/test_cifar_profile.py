@@ -8,7 +8,8 @@ from pathlib import Path
 
 
 from suite import figures, pipeline, report
-from suite.tables import load_tables, plan, validate_tables
+from suite.plan import plan
+from suite.tables import load_tables, validate_tables
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -12,7 +12,8 @@ import pytest
 from common import records
 from pretrain.datasets import cifar
 from suite import aggregate, freshness, pipeline, report
-from suite.tables import load_tables, plan
+from suite.plan import plan
+from suite.tables import load_tables
 from test_cifar_data import write_pickles
 
 REPO = Path(__file__).resolve().parents[1]

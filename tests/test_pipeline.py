@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from suite import pipeline
-from suite.tables import load_tables, plan
+from suite.plan import plan
+from suite.tables import load_tables
 from common.records import config_file_sha256, write_record
 
 REPO = Path(__file__).resolve().parents[1]

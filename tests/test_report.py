@@ -1,4 +1,4 @@
-"""Reference CSVs, table configs, the run plan and the report (suite/tables.py, suite/report.py).
+"""Reference CSVs, table configs, the run plan and the report (suite/tables.py, suite/plan.py, suite/report.py).
 
 Fast: no training; the report runs on synthetic records written to tmp dirs."""
 import csv
@@ -9,8 +9,9 @@ import math
 import pytest
 
 from suite import aggregate, report
+from suite.plan import plan
 from suite.tables import (COVERAGE, PAPER_ONLY_TABLES, REFERENCE_COLUMNS, REFERENCE_DIR, REFERENCE_STATUSES,
-                               SUITE_TABLES, TABLE_IDS, Row, RunSpec, TableError, load_tables, missing_files, plan,
+                               SUITE_TABLES, TABLE_IDS, Row, RunSpec, TableError, load_tables, missing_files,
                                read_reference, validate_tables)
 
 PAPER_TABLES = [t for t in TABLE_IDS if t not in SUITE_TABLES]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from suite.tables import plan
+from suite.plan import plan
 
 REPO = Path(__file__).resolve().parents[1]
 STAGES = {"pretrain", "knn", "linear", "semisup", "transfer", "detection", "segmentation"}
