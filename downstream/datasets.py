@@ -1,7 +1,7 @@
 """Labelled datasets for the classification protocols (linear, semi-supervised, transfer, kNN).
 
 Each returns ``{"inputs": uint8 CHW tensor, "data_samples": label}``; normalisation happens on the device
-(`downstream.classification.ClsDataPreprocessor`). Keys may be ``(index, epoch)`` pairs from
+(`downstream.classifier.ClsDataPreprocessor`). Keys may be ``(index, epoch)`` pairs from
 `ClsEpochSampler`: a sample's augmentation randomness is drawn from (seed, epoch, index) only, so it depends
 neither on the number of loader workers nor on restarts.
 

@@ -20,7 +20,9 @@ from mmengine.evaluator import BaseMetric
 from mmengine.registry import DATASETS, LOOPS, METRICS
 from mmengine.runner import BaseLoop
 
-from downstream.classification import extract_features, recalibrate_bn, run_stage, unwrap
+from downstream.classification import run_stage
+from downstream.classifier import unwrap
+from downstream.frozen_backbone import extract_features, recalibrate_bn
 from pretrain.knn import weighted_knn_top1
 
 

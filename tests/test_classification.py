@@ -17,8 +17,9 @@ from mmengine.registry import HOOKS
 from PIL import Image
 
 from downstream import finetune, knn, linear, subsets
-from downstream.classification import (BackboneChangedError, ResNetClassifier, backbone_fingerprint,
-                                       backbone_identity, verify_frozen_backbone)
+from downstream.classification import backbone_identity
+from downstream.classifier import ResNetClassifier
+from downstream.frozen_backbone import BackboneChangedError, backbone_fingerprint, verify_frozen_backbone
 from downstream.datasets import (CifarDataset, ClsImageFolder, DatasetNotFound, STL10Dataset, read_subset_file,
                                  stratified_subset)
 from pretrain.checkpoints import build_resnet, save_backbone

@@ -76,7 +76,7 @@ def test_probe_refits_on_train_plus_val():
 def test_mean_per_class_accuracy():
     metrics = classification_metrics([0, 0, 0, 1], [0, 0, 0, 0])
     assert metrics == {"top1": 75.0, "mean_per_class_acc": 50.0}
-    from downstream.classification import ClsAccuracy
+    from downstream.classifier import ClsAccuracy
     results = [(torch.tensor([0, 1]), 0)] * 3 + [(torch.tensor([0, 1]), 1)]
     assert ClsAccuracy().compute_metrics(results)["mean_per_class_acc"] == pytest.approx(50.0)
 
