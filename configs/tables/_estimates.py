@@ -1,4 +1,4 @@
-# Compute estimates per config, used by suite/tables.py for the plan and `--dry-run` (not a table: files
+# Compute estimates per config, used by suite/plan.py for the plan and `--dry-run` (not a table: files
 # starting with `_` are not loaded as tables). These are ESTIMATES, not measurements; replace a line with a
 # measured value (and say so in the comment) when one exists.
 #
