@@ -29,6 +29,7 @@ from torch.utils.data import Dataset
 
 from pretrain.contrast import MultiViewPreprocessor
 from pretrain.datasets.folders import scan_image_folder
+from pretrain.counter_rng import sample_keys
 from pretrain.tensor_views import BatchedViews
 from pretrain.views import build_view
 
@@ -75,11 +76,13 @@ class MultiViewImageFolder(Dataset):
     augmentation randomness is drawn from (seed, epoch, index) only.
 
     `decode_size=S`: the device-views loader (module docstring). A sample is then the image at S×S, its seed
-    and source size, and the view settings (plain data) that `DeviceViewsPreprocessor` makes the views from.
+    and source size, and the view settings (plain data) that `DeviceViewsPreprocessor` makes the views from;
+    `generator` picks how their uniforms are drawn (`pretrain.tensor_views`: `numpy`, the first, or `counter`).
     """
 
     def __init__(self, data_root, split="train", views=("crop", "crop"), size=224, crop_scale=(0.2, 1.0),
-                 original_mode="resize", augment=None, seed=0, max_samples=None, decode_size=None):
+                 original_mode="resize", augment=None, seed=0, max_samples=None, decode_size=None,
+                 generator="numpy"):
         if decode_size is not None and decode_size < size:
             raise ValueError(f"dataset.decode_size={decode_size} is below the view size {size}: the views would be "
                              f"upsampled; use decode_size ≥ size (ImageNet: 256 for 224 px views)")
@@ -92,7 +95,7 @@ class MultiViewImageFolder(Dataset):
             self.transforms = [build_view(kind, size, crop_scale, original_mode, augment=augment) for kind in views]
         else:
             self.device_views = dict(views=list(views), size=size, crop_scale=list(crop_scale),
-                                     original_mode=original_mode, augment=dict(augment or {}))
+                                     original_mode=original_mode, augment=dict(augment or {}), generator=generator)
             BatchedViews(**self.device_views)  # bad view settings fail here, at start-up
         self.metainfo = {"classes": self.classes, "views": self.view_names, "root": str(data_root), "split": split,
                          "size": len(self.samples), "views_on": "loader" if decode_size is None else "device"}
@@ -105,7 +108,9 @@ class MultiViewImageFolder(Dataset):
         path, label = self.samples[index]
         if self.decode_size is not None:
             image, source_size = load_rgb_resized(path, self.decode_size)
-            return {"inputs": image, "data_samples": label, "seed": sample_seed(self.seed, epoch, index),
+            seed = (int(sample_keys(self.seed, epoch, index)) if self.device_views["generator"] == "counter"
+                    else sample_seed(self.seed, epoch, index))
+            return {"inputs": image, "data_samples": label, "seed": seed,
                     "source_size": source_size, "views": self.device_views}
         image = load_rgb(path)
         with torch.random.fork_rng(devices=[]):
@@ -137,6 +142,8 @@ def device_views_collate(samples: list[dict], views_in_workers: bool = False) ->
 def make_device_views(inputs: dict, make_views: BatchedViews | None = None) -> list[torch.Tensor]:
     """The views of a `device_views_collate` batch, on the device its images are on."""
     make_views = make_views or BatchedViews(**inputs["views"])
+    if make_views.generator == "counter":  # keys and sizes go to the device; nothing comes back to the host
+        return make_views(inputs["images"], inputs["seeds"], source_sizes=inputs["source_sizes"])
     return make_views(inputs["images"], inputs["seeds"].tolist(), source_sizes=inputs["source_sizes"].numpy())
 
 

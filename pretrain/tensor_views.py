@@ -1,9 +1,15 @@
 """MoCo-v2 crops and LeOCLR's original view as batched tensor ops on the training device (CPU or GPU).
 
-The same views as the PIL path (`pretrain.views`), drawn differently: every sample's parameters come from its
-own generator, seeded by the per-sample seed of (seed, epoch, index) (`pretrain.data.sample_seed`), as a fixed
-vector of uniforms per view. So a sample's views depend on nothing else in its batch (batch size, order,
-workers, device, restarts); the test compares them with the PIL path's statistics.
+The same views as the PIL path (`pretrain.views`), drawn differently: every sample's parameters are a fixed
+vector of uniforms per view, a function of (seed, epoch, index) alone. So a sample's views depend on nothing else
+in its batch (batch size, order, workers, device, restarts); the test compares them with the PIL path's statistics.
+Two generators of those uniforms (`generator=`):
+- `counter` (issue 21): splitmix64 of (seed, epoch, index, slot) in int64 tensor ops on the images' device
+  (`pretrain.counter_rng`): no host round-trip, the same bits on CPU and GPU. The slots follow the crops, not the
+  view list: a method's k-th crop reads the k-th crop's slots whatever other views it takes, so LeOCLR and
+  MoCo-v2 runs paired by seed cut the same two crops of every image.
+- `numpy` (the first generator, kept so that archived runs re-run as they were): one numpy generator per sample,
+  seeded by `pretrain.data.sample_seed`, uniforms laid out view after view.
 
 Per view the uniforms feed, in a fixed layout (`SLOTS`): RandomResizedCrop (torchvision's 10 attempts and its
 centre-crop fallback, vectorised), colour jitter (applied with p, factors, and the order of the four ops, per
@@ -26,6 +32,7 @@ from kornia.filters import gaussian_blur2d
 from torchvision.ops import roi_align
 from torchvision.transforms.v2 import functional as TF
 
+from pretrain.counter_rng import uniforms as counter_uniforms
 from pretrain.views import ORIGINAL_MODES
 
 CROP_ATTEMPTS = 10  # torchvision's RandomResizedCrop tries 10 draws before falling back to a centre crop
@@ -34,6 +41,8 @@ SLOTS = dict(crop_scale=slice(0, 10), crop_log_ratio=slice(10, 20), crop_top=20,
              gray=31, blur_apply=32, blur_sigma=33, flip=34)
 UNIFORMS_PER_VIEW = 35
 DEFAULT_RATIO = (3 / 4, 4 / 3)
+GENERATORS = ("counter", "numpy")
+ORIGINAL_SLOT_BASE = 8  # counter slots: crop k at k·35, the k-th original view at (8 + k)·35 (≤ 8 crops per sample)
 
 
 def per_sample_uniforms(seeds: Sequence[int], count: int) -> np.ndarray:
@@ -68,6 +77,31 @@ def sample_crop_boxes(u: np.ndarray, heights, widths, scale=(0.2, 1.0), ratio=DE
     top = np.where(found, top, (heights - fb_h) // 2)
     left = np.where(found, left, (widths - fb_w) // 2)
     return np.stack([top, left, np.where(found, h, fb_h), np.where(found, w, fb_w)], axis=1)
+
+
+def crop_boxes(u: torch.Tensor, heights, widths, scale=(0.2, 1.0), ratio=DEFAULT_RATIO) -> torch.Tensor:
+    """`sample_crop_boxes` in tensor ops on `u`'s device (float64 uniforms): the counter generator's crops, drawn
+    without leaving the device. Same definition; the test checks both agree on the same uniforms."""
+    n, device = len(u), u.device
+    heights = torch.as_tensor(heights, dtype=torch.float64, device=device).expand(n)
+    widths = torch.as_tensor(widths, dtype=torch.float64, device=device).expand(n)
+    area = (heights * widths)[:, None]
+    log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
+    target_area = area * (scale[0] + (scale[1] - scale[0]) * u[:, SLOTS["crop_scale"]])
+    aspect = torch.exp(log_ratio[0] + (log_ratio[1] - log_ratio[0]) * u[:, SLOTS["crop_log_ratio"]])
+    w = torch.round(torch.sqrt(target_area * aspect))
+    h = torch.round(torch.sqrt(target_area / aspect))
+    ok = (w > 0) & (w <= widths[:, None]) & (h > 0) & (h <= heights[:, None])
+    first = ok.to(torch.uint8).argmax(dim=1, keepdim=True)  # the first attempt that fits (0 when none does)
+    h, w, found = h.gather(1, first)[:, 0], w.gather(1, first)[:, 0], ok.any(dim=1)
+    top = torch.floor(u[:, SLOTS["crop_top"]] * (heights - h + 1))
+    left = torch.floor(u[:, SLOTS["crop_left"]] * (widths - w + 1))
+    in_ratio = widths / heights
+    fb_w = torch.where(in_ratio > ratio[1], torch.round(heights * ratio[1]), widths)
+    fb_h = torch.where(in_ratio < ratio[0], torch.round(widths / ratio[0]), heights)
+    top = torch.where(found, top, torch.div(heights - fb_h, 2, rounding_mode="floor"))
+    left = torch.where(found, left, torch.div(widths - fb_w, 2, rounding_mode="floor"))
+    return torch.stack([top, left, torch.where(found, h, fb_h), torch.where(found, w, fb_w)], dim=1).long()
 
 
 def resized_crop(images: torch.Tensor, boxes: np.ndarray, size: int) -> torch.Tensor:
@@ -109,12 +143,15 @@ class BatchedViews:
     """
 
     def __init__(self, views=("crop", "crop"), size=32, crop_scale=(0.2, 1.0), crop_ratio=DEFAULT_RATIO,
-                 original_mode="resize", augment=None):
+                 original_mode="resize", augment=None, generator="numpy"):
         unknown = [kind for kind in views if kind not in ("crop", "original")]
         if unknown:
             raise ValueError(f"views {unknown}: each view is 'crop' or 'original'")
         if original_mode not in ORIGINAL_MODES:
             raise ValueError(f"views.original_mode={original_mode!r}: choose one of {ORIGINAL_MODES}")
+        if generator not in GENERATORS:
+            raise ValueError(f"views generator={generator!r}: choose one of {GENERATORS}")
+        self.generator = generator
         self.views, self.size, self.original_mode = tuple(views), size, original_mode
         self.crop_scale, self.crop_ratio = tuple(crop_scale), tuple(crop_ratio)
         self.augment = dict(color_jitter=(0.4, 0.4, 0.4, 0.1), color_jitter_p=0.8, grayscale_p=0.2,
@@ -124,14 +161,28 @@ class BatchedViews:
             raise ValueError(f"augment keys {sorted(unknown)} unknown; expected some of {sorted(self.augment)}")
         self.augment.update(augment or {})
 
+    def slots(self) -> list[range]:
+        """The counter slots of each view: crops by crop ordinal, originals after the crops' range."""
+        counts, out = {"crop": 0, "original": 0}, []
+        for kind in self.views:
+            first = (counts[kind] + (ORIGINAL_SLOT_BASE if kind == "original" else 0)) * UNIFORMS_PER_VIEW
+            counts[kind] += 1
+            out.append(range(first, first + UNIFORMS_PER_VIEW))
+        return out
+
     @torch.no_grad()
-    def __call__(self, images: torch.Tensor, seeds: Sequence[int], source_sizes=None) -> list[torch.Tensor]:
-        """`source_sizes` (N × 2 heights, widths): the sizes the images had before a loader resized them all to
+    def __call__(self, images: torch.Tensor, seeds, source_sizes=None) -> list[torch.Tensor]:
+        """`seeds`: per-sample seeds (`numpy` generator: ints from `pretrain.data.sample_seed`) or per-sample keys
+        (`counter`: an int64 tensor from `pretrain.counter_rng.sample_keys`, best on the images' device).
+        `source_sizes` (N × 2 heights, widths): the sizes the images had before a loader resized them all to
         one size (`pretrain.data.MultiViewImageFolder(decode_size=…)`). Crops are then drawn in the source's
         coordinates, as on the full image, and mapped onto the stored pixels; the `original` view is the source
         image's, so both keep the source's aspect ratio."""
         if images.dtype != torch.uint8 or images.dim() != 4 or images.shape[1] != 3:
             raise ValueError(f"BatchedViews takes uint8 N×3×H×W images, got {images.dtype} {tuple(images.shape)}")
+        if self.generator == "counter":
+            return self._counter_views(images, torch.as_tensor(seeds, dtype=torch.int64).to(images.device),
+                                       source_sizes)
         n, _, height, width = images.shape
         uniforms = per_sample_uniforms(seeds, UNIFORMS_PER_VIEW * len(self.views)).reshape(n, len(self.views), -1)
         pixels = images.float() / 255
@@ -155,6 +206,31 @@ class BatchedViews:
                 boxes = np.stack([(source[:, 0] - side) / 2, (source[:, 1] - side) / 2, side, side], axis=1)
                 view = resized_crop(pixels, boxes * to_stored, self.size)
             view = self.photometric(view, torch.as_tensor(u, dtype=torch.float32, device=images.device))
+            out.append((view * 255).round_().clamp_(0, 255).to(torch.uint8))
+        return out
+
+    def _counter_views(self, images: torch.Tensor, keys: torch.Tensor, source_sizes) -> list[torch.Tensor]:
+        """The views with the counter generator: uniforms, boxes and pixels stay on the images' device."""
+        n, _, height, width = images.shape
+        pixels = images.float() / 255
+        source = None
+        if source_sizes is not None:
+            source = torch.as_tensor(source_sizes, dtype=torch.float64).to(images.device).reshape(n, 2)
+            to_stored = torch.stack([height / source[:, 0], width / source[:, 1]] * 2, dim=1)
+        out = []
+        for kind, slots in zip(self.views, self.slots()):
+            u = counter_uniforms(keys, slots)
+            if kind == "crop":
+                sizes = (height, width) if source is None else (source[:, 0], source[:, 1])
+                boxes = crop_boxes(u, *sizes, self.crop_scale, self.crop_ratio).double()
+                view = resized_crop(pixels, boxes if source is None else boxes * to_stored, self.size)
+            elif source is None or self.original_mode == "resize":
+                view = self.original(pixels)
+            else:
+                side = source.min(dim=1).values
+                boxes = torch.stack([(source[:, 0] - side) / 2, (source[:, 1] - side) / 2, side, side], dim=1)
+                view = resized_crop(pixels, boxes * to_stored, self.size)
+            view = self.photometric(view, u.float())
             out.append((view * 255).round_().clamp_(0, 255).to(torch.uint8))
         return out
 

@@ -11,6 +11,7 @@ import torch
 from mmengine.registry import DATASETS, FUNCTIONS
 from torch.utils.data import Dataset
 
+from pretrain.counter_rng import sample_keys
 from pretrain.data import sample_seed
 from pretrain.tensor_views import BatchedViews
 from pretrain.datasets.cifar import load_cifar10, select_split
@@ -62,19 +63,24 @@ class InMemoryImages(Dataset):
 @DATASETS.register_module()
 class InMemoryMultiView(InMemoryImages):
     """{'inputs': [view, ...], 'data_samples': labels} per batch, the views of `views` (`crop` / `original`);
-    `size`, `crop_scale`, `original_mode`, `augment` as in `MultiViewImageFolder`. Keys are indices or
+    `size`, `crop_scale`, `original_mode`, `augment`, `generator` as in `MultiViewImageFolder`. Keys are indices or
     `(index, epoch)` pairs from `EpochSeededSampler` / `SeededInfiniteSampler`."""
 
     def __init__(self, data_root, split="train", views=("crop", "crop"), size=32, crop_scale=(0.2, 1.0),
-                 original_mode="resize", augment=None, seed=0, reader="cifar10", device="cpu", download=False):
+                 original_mode="resize", augment=None, seed=0, reader="cifar10", device="cpu", download=False,
+                 generator="numpy"):
         super().__init__(data_root, split, reader, device, download)
         self.seed = seed
-        self.make_views = BatchedViews(views, size, crop_scale, original_mode=original_mode, augment=augment)
+        self.make_views = BatchedViews(views, size, crop_scale, original_mode=original_mode, augment=augment,
+                                       generator=generator)
         self.metainfo["views"] = list(views)
 
     def __getitems__(self, keys) -> dict:
         index, indices, epochs = self._indices(keys)
-        seeds = [sample_seed(self.seed, epoch, i) for i, epoch in zip(indices, epochs)]
+        if self.make_views.generator == "counter":  # per-sample keys computed on the images' device
+            seeds = sample_keys(self.seed, torch.as_tensor(epochs, device=index.device), index)
+        else:
+            seeds = [sample_seed(self.seed, epoch, i) for i, epoch in zip(indices, epochs)]
         return {"inputs": self.make_views(self.images[index], seeds), "data_samples": self.labels[index]}
 
 
