@@ -52,7 +52,8 @@ import json, importlib, subprocess
 mods = ["torch", "torchvision", "numpy", "PIL", "cv2", "yaml", "rich", "mmengine", "addict", "yapf", "termcolor",
         "platformdirs", "kornia", "kornia_rs", "pycocotools", "mmengine.runner", "pretrain.train", "pretrain.bench",
         "pretrain.data", "pretrain.mocov2", "pretrain.leoclr", "pretrain.hooks", "pretrain.loops",
-        "pretrain.datasets.scenes", "pretrain.datasets.in_memory", "pretrain.datasets.cifar"]
+        "pretrain.datasets.scenes", "pretrain.datasets.scenes_render", "pretrain.datasets.in_memory",
+        "pretrain.datasets.cifar"]
 versions = {m: getattr(importlib.import_module(m), "__version__", None) for m in mods}
 import torch
 stack = {"python": __import__("sys").version.split()[0], "torch": torch.__version__, "cuda": torch.version.cuda,

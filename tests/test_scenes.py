@@ -1,4 +1,5 @@
-"""Tests for the deterministic synthetic scenes generator (pretrain/datasets/scenes.py)."""
+"""Tests for the deterministic synthetic scenes generator (pretrain/datasets/scenes.py, which writes the scenes
+pretrain/datasets/scenes_render.py draws)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from PIL import Image
 from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 
-from pretrain.datasets import scenes
+from pretrain.datasets import scenes, scenes_render
 from pretrain.datasets.scenes import CLASSES, ParamsMismatchError, generate
 
 SIZE = 200
@@ -44,8 +45,8 @@ def test_classes_constant():
     assert isinstance(CLASSES, tuple) and len(CLASSES) >= 10
     assert len(set(CLASSES)) == len(CLASSES)
     assert list(CLASSES) == sorted(CLASSES)  # ImageFolder index == CLASSES index == category id - 1
-    assert set(scenes.TEXTURES) == set(CLASSES)
-    assert len(set(scenes.TEXTURES.values())) == len(CLASSES)  # every class has its own texture
+    assert set(scenes_render.TEXTURES) == set(CLASSES)
+    assert len(set(scenes_render.TEXTURES.values())) == len(CLASSES)  # every class has its own texture
 
 
 def test_layout_and_meta(ds):
@@ -132,7 +133,7 @@ def test_ignore_band_is_one_pixel():
     owner = np.zeros((12, 12), np.uint8)
     owner[2:8, 2:8] = 1
     owner[5:10, 5:10] = 2
-    band = scenes._ignore_band(owner)
+    band = scenes_render._ignore_band(owner)
     # object 1: only its own outline (pixels next to background or under object 2's edge are not it)
     assert band[2, 2:8].all() and band[2:8, 2].all()
     assert not band[3:5, 3:7].any() and not band[3:7, 3:5].any()
@@ -188,14 +189,14 @@ def test_different_seed_and_variant_differ(tmp_path):
 
 
 def test_transfer_is_a_shifted_domain():
-    d = np.stack([scenes.render_scene(0, i, 48, "default")["image"] for i in range(24)]).astype(float)
-    t = np.stack([scenes.render_scene(0, i, 48, "transfer")["image"] for i in range(24)]).astype(float)
+    d = np.stack([scenes_render.render_scene(0, i, 48, "default")["image"] for i in range(24)]).astype(float)
+    t = np.stack([scenes_render.render_scene(0, i, 48, "transfer")["image"] for i in range(24)]).astype(float)
     assert abs(d.mean() - t.mean()) > 10 or abs(d.std() - t.std()) > 10
 
 
 def test_render_scene_is_pure():
-    a = scenes.render_scene(5, 17, 40, "default")
-    b = scenes.render_scene(5, 17, 40, "default")
+    a = scenes_render.render_scene(5, 17, 40, "default")
+    b = scenes_render.render_scene(5, 17, 40, "default")
     np.testing.assert_array_equal(a["image"], b["image"])
     np.testing.assert_array_equal(a["semantic"], b["semantic"])
     assert a["label"] == b["label"]

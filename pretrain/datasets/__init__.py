@@ -1,1 +1,1 @@
-"""Datasets used by the replication suite (synthetic scenes generator lives in ``scenes``)."""
+"""Datasets used by the replication suite (the synthetic scenes generator: ``scenes`` writes the dataset, ``scenes_render`` draws a scene)."""

@@ -7,7 +7,7 @@ _base_ = 'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'
 profile = 'smoke'
 dataset_name = 'scenes'
 data_root = 'data/scenes-128/'
-# pretrain.datasets.scenes.CLASSES (COCO category ids 1..12, in this order)
+# pretrain.datasets.scenes_render.CLASSES (COCO category ids 1..12, in this order)
 classes = ('arrow', 'circle', 'crescent', 'cross', 'diamond', 'heart', 'hexagon', 'lshape', 'ring', 'square',
            'star', 'triangle')
 iters = 50   # smoke: 50 iterations at 96 px (≈ 0.5 s each on 2 cores), so that the default run fits 15 min

@@ -7,7 +7,7 @@ _base_ = 'mmseg::fcn/fcn_r50-d8_4xb4-20k_voc12aug-512x512.py'
 profile = 'smoke'
 dataset_name = 'scenes'
 data_root = 'data/scenes-128/'
-# mask value 0 = background, k = pretrain.datasets.scenes.CLASSES[k - 1], 255 = ignore
+# mask value 0 = background, k = pretrain.datasets.scenes_render.CLASSES[k - 1], 255 = ignore
 classes = ('background', 'arrow', 'circle', 'crescent', 'cross', 'diamond', 'heart', 'hexagon', 'lshape', 'ring',
            'square', 'star', 'triangle')
 crop_size = (96, 96)           # smoke: the 128-px scenes at 96 px (paper: 512 crops), so the default run fits 15 min
