@@ -13,6 +13,7 @@ from PIL import Image
 from scipy.io import savemat
 
 from suite import prepare as P
+from suite import prepare_readers as R
 from downstream.datasets import DatasetNotFound, STL10Dataset, scan_image_folder
 
 
@@ -218,7 +219,7 @@ def test_caltech101_seeded_train_per_class_background_dropped(tmp_path, monkeypa
     for name in ("BACKGROUND_Google", "Faces", "ant"):
         for i in range(1, 6):
             jpg(categories / name / f"image_{i:04d}.jpg", i)
-    monkeypatch.setattr(P, "CALTECH_TRAIN_PER_CLASS", 3)
+    monkeypatch.setattr(R, "CALTECH_TRAIN_PER_CLASS", 3)
     expect(monkeypatch, "caltech101", 2, train=6, test=4)
     manifest = P.prepare("caltech101", tmp_path / "raw", tmp_path / "root")
     out = tmp_path / "root" / "caltech101"
@@ -261,7 +262,7 @@ def test_stl10_binary_to_png_matches_the_linear_reader(tmp_path, monkeypatch):
         rng.integers(0, 256, (n, 3, 96, 96), dtype=np.uint8).tofile(raw / f"{split}_X.bin")
         if split != "unlabeled":
             np.array([1, 10, 1][:n], dtype=np.uint8).tofile(raw / f"{split}_y.bin")
-    lines(raw / "class_names.txt", P.STL10_CLASSES)
+    lines(raw / "class_names.txt", R.STL10_CLASSES)
     expect(monkeypatch, "stl10", 2, train=3, test=2, unlabeled=2)
     manifest = P.prepare("stl10", tmp_path / "raw", tmp_path / "root")
     out = tmp_path / "root" / "stl10"
