@@ -1,1 +1,2 @@
-"""Datasets used by the replication suite (the synthetic scenes generator: ``scenes`` writes the dataset, ``scenes_render`` draws a scene)."""
+"""Datasets used by the replication suite (the synthetic scenes generator: ``scenes`` writes the dataset,
+``scenes_render`` draws a scene)."""
