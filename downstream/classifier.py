@@ -11,7 +11,8 @@ from mmengine.model import BaseDataPreprocessor, BaseModel, is_model_wrapper
 from mmengine.registry import METRICS, MODELS
 from torch import nn
 
-from pretrain.checkpoints import FEATURE_DIMS, load_backbone
+from pretrain.checkpoints import load_backbone
+from pretrain.resnet_trunk import FEATURE_DIMS
 
 
 # ================================================================================================ model

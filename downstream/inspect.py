@@ -13,7 +13,8 @@ import argparse
 import json
 import sys
 
-from pretrain.checkpoints import ARCHS, STEMS, BackboneLoadError, read_backbone_state_dict
+from pretrain.checkpoints import BackboneLoadError, read_backbone_state_dict
+from pretrain.resnet_trunk import ARCHS, STEMS
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pretrain.checkpoints import FEATURE_DIMS, build_resnet
+from pretrain.resnet_trunk import FEATURE_DIMS, build_resnet
 
 
 def reference_step_fn(arch, n_keys, queue_size, device, channels_last, amp_dtype):

@@ -15,7 +15,7 @@ from mmengine.model import BaseDataPreprocessor, BaseModel
 from mmengine.registry import MODELS
 from torch import nn
 
-from pretrain.checkpoints import build_resnet
+from pretrain.resnet_trunk import build_resnet
 
 INFONCE_PRECISIONS = ("fp32", "autocast")
 FEATURE_DIMS = {"resnet18": 512, "resnet34": 512, "resnet50": 2048, "resnet101": 2048, "resnet152": 2048}

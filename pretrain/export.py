@@ -19,7 +19,8 @@ from pathlib import Path
 import torch
 from mmengine.hooks import Hook
 
-from pretrain.checkpoints import BackboneLoadError, build_resnet, read_backbone_state_dict, save_backbone
+from pretrain.checkpoints import BackboneLoadError, read_backbone_state_dict, save_backbone
+from pretrain.resnet_trunk import build_resnet
 from common.records import git_commit, portable_path, sha256_file
 
 METHODS = {"MoCoV2": "mocov2", "LeOCLR": "leoclr"}

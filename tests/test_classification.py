@@ -22,7 +22,8 @@ from downstream.classifier import ResNetClassifier
 from downstream.frozen_backbone import BackboneChangedError, backbone_fingerprint, verify_frozen_backbone
 from downstream.datasets import (CifarDataset, ClsImageFolder, DatasetNotFound, STL10Dataset, read_subset_file,
                                  stratified_subset)
-from pretrain.checkpoints import build_resnet, save_backbone
+from pretrain.checkpoints import save_backbone
+from pretrain.resnet_trunk import build_resnet
 
 REPO = Path(__file__).resolve().parents[1]
 LINEAR = str(REPO / "configs/linear/smoke/linear_r18_scenes64.py")

@@ -11,9 +11,9 @@ REPO = Path(__file__).resolve().parents[1]
 LAYERS = ["common", "pretrain", "downstream", "suite"]
 PACKAGES = {"pretrain", "pretrain.datasets"}  # `from pretrain.datasets import cifar` is judged by its `.cifar`
 # What a downstream runner may import from pretrain (module prefixes).
-DOWNSTREAM_FROM_PRETRAIN = ("pretrain.checkpoints", "pretrain.knn", "pretrain.plain_checkpoint",
-                            "pretrain.datasets.cifar", "pretrain.datasets.splits", "pretrain.datasets.scenes",
-                            "pretrain.datasets.fingerprint", "pretrain.datasets.folders")
+DOWNSTREAM_FROM_PRETRAIN = ("pretrain.checkpoints", "pretrain.resnet_trunk", "pretrain.knn",
+                            "pretrain.plain_checkpoint", "pretrain.datasets.cifar", "pretrain.datasets.splits",
+                            "pretrain.datasets.scenes", "pretrain.datasets.fingerprint", "pretrain.datasets.folders")
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:
@@ -50,7 +50,7 @@ def test_no_folder_imports_a_later_one():
 
 
 @pytest.mark.parametrize("layer, line, expected", [
-    ("common", "from pretrain.checkpoints import build_resnet", "after common/"),
+    ("common", "from pretrain.resnet_trunk import build_resnet", "after common/"),
     ("pretrain", "import suite.report", "after pretrain/"),
     ("pretrain", "    from downstream import knn", "after pretrain/"),
     ("downstream", "from pretrain.train import main", "training code pretrain.train"),

@@ -8,7 +8,7 @@ import torch
 
 from suite import pipeline
 from suite.tables import load_tables, referenced_files
-from pretrain.checkpoints import build_resnet
+from pretrain.resnet_trunk import build_resnet
 from pretrain.export import EXPORT_META_KEYS, export_checkpoint
 from common.records import config_sha256, prepare_run_dir, write_record
 
