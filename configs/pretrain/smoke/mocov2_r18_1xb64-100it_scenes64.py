@@ -30,4 +30,5 @@ default_hooks = dict(
     checkpoint=dict(interval=50, by_epoch=False, max_keep_ckpts=2))
 log_processor = dict(by_epoch=False)
 custom_hooks = [dict(type='KNNMonitorHook', data_root=data_root, bank_split='train', query_split='val',
-                     size=64, bank_samples=2000, query_samples=1000, interval=50, batch_size=250)]
+                     size=64, bank_samples=2000, query_samples=1000, interval=iters, batch_size=250)]
+# smoke: the kNN once, at the end (it also ran at step 50 until issue 19's budget cut: ~10 s a pass)
