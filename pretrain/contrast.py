@@ -15,6 +15,7 @@ from mmengine.model import BaseDataPreprocessor, BaseModel
 from mmengine.registry import MODELS
 from torch import nn
 
+from pretrain.counter_rng import permutation
 from pretrain.resnet_trunk import build_resnet
 
 INFONCE_PRECISIONS = ("fp32", "autocast")
@@ -197,14 +198,13 @@ class MomentumContrast(BaseModel):
         size, filled = self.queue.shape[1], 0
         for batch in batches:
             views = self.data_preprocessor(batch, training=True)["inputs"]
+            world = dist.get_world_size() if _distributed() else 1
             for index in self.key_views:
-                keys = concat_all_gather(self.key(views[index]))[:size - filled]
-                slots = (int(self.queue_ptr) + torch.arange(keys.shape[0], device=keys.device)) % size
-                self.queue[:, slots] = keys.float().T
-                self.queue_ptr[0] = (int(self.queue_ptr) + keys.shape[0]) % size
-                filled += keys.shape[0]
+                keys = self.key(views[index])[:(size - filled) // world]  # every rank the same share of what is left
+                self.enqueue(keys)
+                filled += keys.shape[0] * world
             self._shuffles = 0
-            if filled >= size:
+            if filled + world > size:  # full (up to a remainder smaller than the number of ranks)
                 break
         return filled
 
@@ -230,23 +230,24 @@ class MomentumContrast(BaseModel):
 
     @torch.no_grad()
     def enqueue(self, keys: torch.Tensor) -> None:
+        """Keys into the queue's oldest columns. The pointer stays a device tensor (no host read per step)."""
         keys = concat_all_gather(keys.float())
         size = self.queue.shape[1]
         keys = keys[-size:]
-        ptr = int(self.queue_ptr)
-        slots = (ptr + torch.arange(keys.shape[0], device=keys.device)) % size
-        self.queue[:, slots] = keys.T
-        self.queue_ptr[0] = (ptr + keys.shape[0]) % size
+        slots = (self.queue_ptr + torch.arange(keys.shape[0], device=keys.device)) % size
+        self.queue.index_copy_(1, slots, keys.T.to(self.queue.dtype))
+        self.queue_ptr.copy_((self.queue_ptr + keys.shape[0]) % size)
 
     # ---- plumbing --------------------------------------------------------------------------------
     def _key_shuffle(self, n: int, device) -> torch.Tensor | None:
         if self.bn_mode in ("plain", "sync"):
             return None
         total = n * (dist.get_world_size() if self.bn_mode == "shuffle" else 1)
-        # Same (seed, step) on every rank ⇒ the same permutation everywhere, no broadcast needed.
-        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + int(self.step) * 7 + self._shuffles)
+        # The argsort of counter uniforms of (seed, step, slot), on the device from the step buffer: the same
+        # permutation on every rank (no broadcast), after a resume, and on any device, without a host read.
+        slot = self._shuffles
         self._shuffles += 1
-        return torch.randperm(total, generator=generator).to(device)
+        return permutation(self.seed, self.step, slot, total).to(device)
 
     @torch.no_grad()
     def momentum_update(self) -> None:
@@ -265,10 +266,9 @@ class MomentumContrast(BaseModel):
         self._shuffles = 0
         self.momentum_update()
         losses = self.loss(*inputs)
-        if not torch.isfinite(losses["loss"]):
-            raise FloatingPointError(f"non-finite loss {losses['loss'].item()} at step {int(self.step)}; "
-                                     f"training stopped, the last good checkpoint is kept in the work dir")
         self.step += 1
+        # a non-finite loss is caught at the next logging step (pretrain.hooks.SyncFreeRuntimeInfoHook), not here:
+        # a check per step would stop the device every step to read one bool
         return losses
 
     def loss(self, *views: torch.Tensor) -> dict:

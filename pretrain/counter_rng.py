@@ -47,6 +47,21 @@ def sample_keys(seed: int, epochs, indices) -> torch.Tensor:
     return output(output(root, epochs), indices)
 
 
+def sample_key(seed: int, epoch: int, index: int) -> int:
+    """`sample_keys` for one sample in plain Python integers (a loader worker's host code: no tensor to read
+    back); the int64 value `sample_keys` gives."""
+    mask = (1 << 64) - 1
+
+    def out(key: int, i: int) -> int:
+        z = (key + (i + 1) * GAMMA) & mask
+        z = ((z ^ (z >> 30)) * MIX1) & mask
+        z = ((z ^ (z >> 27)) * MIX2) & mask
+        return z ^ (z >> 31)
+
+    value = out(out(int(seed) & mask, int(epoch) & mask), int(index) & mask)
+    return _signed(value)
+
+
 def uniforms(keys: torch.Tensor, slots, dtype=torch.float64) -> torch.Tensor:
     """len(keys) × len(slots) uniforms in [0, 1): slot s of sample n is the s-th output of the stream keyed by
     keys[n], its top 53 bits (float64) or 24 bits (float32)."""

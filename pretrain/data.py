@@ -29,7 +29,7 @@ from torch.utils.data import Dataset
 
 from pretrain.contrast import MultiViewPreprocessor
 from pretrain.datasets.folders import scan_image_folder
-from pretrain.counter_rng import sample_keys
+from pretrain.counter_rng import sample_key
 from pretrain.tensor_views import BatchedViews
 from pretrain.views import build_view
 
@@ -77,12 +77,13 @@ class MultiViewImageFolder(Dataset):
 
     `decode_size=S`: the device-views loader (module docstring). A sample is then the image at S×S, its seed
     and source size, and the view settings (plain data) that `DeviceViewsPreprocessor` makes the views from;
-    `generator` picks how their uniforms are drawn (`pretrain.tensor_views`: `numpy`, the first, or `counter`).
+    `generator` picks how their uniforms are drawn (`pretrain.tensor_views`: `numpy`, the first, or `counter`),
+    `photometric` how the colour ops are applied (`masked`, `dense` without host reads, `auto`).
     """
 
     def __init__(self, data_root, split="train", views=("crop", "crop"), size=224, crop_scale=(0.2, 1.0),
                  original_mode="resize", augment=None, seed=0, max_samples=None, decode_size=None,
-                 generator="numpy"):
+                 generator="numpy", photometric="auto"):
         if decode_size is not None and decode_size < size:
             raise ValueError(f"dataset.decode_size={decode_size} is below the view size {size}: the views would be "
                              f"upsampled; use decode_size ≥ size (ImageNet: 256 for 224 px views)")
@@ -95,7 +96,8 @@ class MultiViewImageFolder(Dataset):
             self.transforms = [build_view(kind, size, crop_scale, original_mode, augment=augment) for kind in views]
         else:
             self.device_views = dict(views=list(views), size=size, crop_scale=list(crop_scale),
-                                     original_mode=original_mode, augment=dict(augment or {}), generator=generator)
+                                     original_mode=original_mode, augment=dict(augment or {}), generator=generator,
+                                     photometric=photometric)
             BatchedViews(**self.device_views)  # bad view settings fail here, at start-up
         self.metainfo = {"classes": self.classes, "views": self.view_names, "root": str(data_root), "split": split,
                          "size": len(self.samples), "views_on": "loader" if decode_size is None else "device"}
@@ -108,7 +110,7 @@ class MultiViewImageFolder(Dataset):
         path, label = self.samples[index]
         if self.decode_size is not None:
             image, source_size = load_rgb_resized(path, self.decode_size)
-            seed = (int(sample_keys(self.seed, epoch, index)) if self.device_views["generator"] == "counter"
+            seed = (sample_key(self.seed, epoch, index) if self.device_views["generator"] == "counter"
                     else sample_seed(self.seed, epoch, index))
             return {"inputs": image, "data_samples": label, "seed": seed,
                     "source_size": source_size, "views": self.device_views}

@@ -1,13 +1,14 @@
-"""Hooks: the kNN monitor, the curves CSV, the train-time budget and the queue pre-fill (plain-type checkpoints: `pretrain.plain_checkpoint`)."""
+"""Hooks: the kNN monitor, the curves CSV, the train-time budget, the queue pre-fill and sync-free logging (plain-type checkpoints: `pretrain.plain_checkpoint`)."""
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from mmengine.dist import is_main_process
-from mmengine.hooks import Hook
+from mmengine.hooks import Hook, LoggerHook, RuntimeInfoHook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import DATASETS, HOOKS
 from torch.utils.data import DataLoader, RandomSampler
@@ -195,3 +196,49 @@ class QueuePrefillHook(Hook):
         started = time.perf_counter()
         filled = model.prefill_queue(loader)
         runner.logger.info(f"queue pre-filled with {filled} real keys of f_k in {time.perf_counter() - started:.1f} s")
+
+
+@HOOKS.register_module()
+class SyncFreeRuntimeInfoHook(RuntimeInfoHook):
+    """mmengine's RuntimeInfoHook, except that the model's outputs reach the message hub only at logging steps.
+
+    The stock hook turns every logged tensor into a Python number (`.item()`) after every iteration, which makes
+    the host wait for the device each step. Here the outputs of the steps in between are kept as device tensors
+    and handed over together, one host read per logging step (every `logger.interval` iterations, at the end of
+    an epoch and at the last iteration), so the message hub holds the same per-iteration values as before. The
+    check for a non-finite loss runs there too: it names the first bad step; a NaN that slipped in between has
+    already reached the weights, which stay NaN, so stopping at the next logging step loses nothing that a
+    per-step check would have kept (the last good checkpoint stays in the work dir)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.pending: list[tuple[int, dict]] = []
+
+    def before_train(self, runner) -> None:
+        super().before_train(runner)
+        logger = next((hook for hook in runner.hooks if isinstance(hook, LoggerHook)), None)
+        self.interval = logger.interval if logger is not None else 1
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        step = runner.iter + 1
+        if outputs is not None:
+            self.pending.append((step, {key: value.detach() if isinstance(value, torch.Tensor) else value
+                                        for key, value in outputs.items()}))
+        if step % self.interval == 0 or step >= runner.max_iters or self.end_of_epoch(runner.train_dataloader,
+                                                                                     batch_idx):
+            self.flush(runner)
+
+    def flush(self, runner) -> None:
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        keys = [key for key in pending[0][1] if isinstance(pending[0][1][key], torch.Tensor)]
+        values = {key: torch.stack([outputs[key].float().reshape(()) for _, outputs in pending]).tolist()
+                  for key in keys}  # one host read for the whole stretch
+        for index, (step, outputs) in enumerate(pending):
+            loss = values.get("loss", [0.0])[index]
+            if not math.isfinite(loss):
+                raise FloatingPointError(f"non-finite loss {loss} at step {step}; training stopped, the last good "
+                                         f"checkpoint is kept in the work dir")
+            for key, value in outputs.items():
+                runner.message_hub.update_scalar(f"train/{key}", values[key][index] if key in values else value)

@@ -28,7 +28,7 @@ import torch
 from kornia.color import rgb_to_grayscale
 from kornia.enhance import (adjust_brightness_accumulative, adjust_contrast_with_mean_subtraction, adjust_hue,
                             adjust_saturation_with_gray_subtraction)
-from kornia.filters import gaussian_blur2d
+from kornia.filters import filter2d_separable, gaussian_blur2d, get_gaussian_kernel1d
 from torchvision.ops import roi_align
 from torchvision.transforms.v2 import functional as TF
 
@@ -135,6 +135,34 @@ def color_jitter(x: torch.Tensor, u: torch.Tensor, strength=(0.4, 0.4, 0.4, 0.1)
     return x
 
 
+def _where(mask: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return torch.where(mask[:, None, None, None], a, b)
+
+
+def color_jitter_dense(x: torch.Tensor, u: torch.Tensor, strength=(0.4, 0.4, 0.4, 0.1), p=0.8) -> torch.Tensor:
+    """`color_jitter` without boolean-mask indexing or `.any()`: every op runs on the whole batch and `where`
+    keeps it for the samples that drew it at that position. More arithmetic, no device→host read (issue 21)."""
+    brightness, contrast, saturation, hue = strength
+    apply = u[:, 0] < p
+    lows = torch.tensor([max(0.0, 1 - brightness), max(0.0, 1 - contrast), max(0.0, 1 - saturation), -hue],
+                        device=x.device)
+    highs = torch.tensor([1 + brightness, 1 + contrast, 1 + saturation, hue], device=x.device)
+    factors = lows + (highs - lows) * u[:, 1:5]
+    order = u[:, 5:9].argsort(dim=1)
+    ops = [(brightness, adjust_brightness_accumulative), (contrast, adjust_contrast_with_mean_subtraction),
+           (saturation, adjust_saturation_with_gray_subtraction),
+           (hue, lambda img, f: adjust_hue(img, f * 2 * math.pi))]
+    for position in range(4):
+        for op_index, (amount, op) in enumerate(ops):
+            if amount:
+                chosen = apply & (order[:, position] == op_index)
+                x = _where(chosen, op(x, factors[:, op_index]).clamp(0, 1), x)
+    return x
+
+
+PHOTOMETRIC_MODES = ("auto", "masked", "dense")
+
+
 class BatchedViews:
     """The views a method takes (`crop`, `original`), applied to a batch of uint8 N×3×H×W images.
 
@@ -143,7 +171,7 @@ class BatchedViews:
     """
 
     def __init__(self, views=("crop", "crop"), size=32, crop_scale=(0.2, 1.0), crop_ratio=DEFAULT_RATIO,
-                 original_mode="resize", augment=None, generator="numpy"):
+                 original_mode="resize", augment=None, generator="numpy", photometric="auto"):
         unknown = [kind for kind in views if kind not in ("crop", "original")]
         if unknown:
             raise ValueError(f"views {unknown}: each view is 'crop' or 'original'")
@@ -152,6 +180,12 @@ class BatchedViews:
         if generator not in GENERATORS:
             raise ValueError(f"views generator={generator!r}: choose one of {GENERATORS}")
         self.generator = generator
+        if photometric not in PHOTOMETRIC_MODES:
+            raise ValueError(f"views photometric={photometric!r}: choose one of {PHOTOMETRIC_MODES}")
+        # masked: each op on the samples that drew it (boolean indexing: a host read per op); dense: every op on
+        # the whole batch, kept by `where` (no host read); auto: dense off the CPU, masked on it (measured faster
+        # there: pretrain.bench --views)
+        self.photometric_mode = photometric
         self.views, self.size, self.original_mode = tuple(views), size, original_mode
         self.crop_scale, self.crop_ratio = tuple(crop_scale), tuple(crop_ratio)
         self.augment = dict(color_jitter=(0.4, 0.4, 0.4, 0.1), color_jitter_p=0.8, grayscale_p=0.2,
@@ -234,6 +268,22 @@ class BatchedViews:
             out.append((view * 255).round_().clamp_(0, 255).to(torch.uint8))
         return out
 
+    def photometric_dense(self, x: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        """`photometric` with `where` in place of boolean indexing: the same views, no device→host read."""
+        a = self.augment
+        x = color_jitter_dense(x, u[:, SLOTS["jitter_apply"]:SLOTS["jitter_order"].stop], a["color_jitter"],
+                               a["color_jitter_p"])
+        x = _where(u[:, SLOTS["gray"]] < a["grayscale_p"], rgb_to_grayscale(x).expand(-1, 3, -1, -1), x)
+        if a["blur_p"] > 0:
+            low, high = a["blur_sigma"]
+            sigma = (low + (high - low) * u[:, SLOTS["blur_sigma"]])[:, None].expand(-1, 2)
+            kernel = 2 * math.ceil(3 * high) + 1
+            # kernels and separable filter, not gaussian_blur2d: that one checks σ > 0 with a host read
+            taps = get_gaussian_kernel1d(kernel, sigma[:, :1])
+            blurred = filter2d_separable(x, taps, taps, border_type="reflect")
+            x = _where(u[:, SLOTS["blur_apply"]] < a["blur_p"], blurred, x)
+        return _where(u[:, SLOTS["flip"]] < a["flip_p"], x.flip(-1), x)
+
     def original(self, pixels: torch.Tensor) -> torch.Tensor:
         """The whole image at size×size (`resize`), or shorter side to size then centre crop."""
         if self.original_mode == "resize":
@@ -244,6 +294,9 @@ class BatchedViews:
 
     def photometric(self, x: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
         """MoCo-v2 aug+ without its crop, in `pretrain.views.photometric`'s order: jitter, grayscale, blur, flip."""
+        mode = self.photometric_mode
+        if mode == "dense" or (mode == "auto" and x.device.type != "cpu"):
+            return self.photometric_dense(x, u)
         a = self.augment
         x = color_jitter(x, u[:, SLOTS["jitter_apply"]:SLOTS["jitter_order"].stop], a["color_jitter"],
                          a["color_jitter_p"])

@@ -1,7 +1,7 @@
 """The counter-based generator (pretrain/counter_rng.py) against a pure-Python splitmix64 of the same definition."""
 import torch
 
-from pretrain.counter_rng import GAMMA, MIX1, MIX2, output, permutation, sample_keys, uniforms
+from pretrain.counter_rng import GAMMA, MIX1, MIX2, output, permutation, sample_key, sample_keys, uniforms
 
 MASK = (1 << 64) - 1
 
@@ -33,6 +33,7 @@ def test_sample_keys_and_uniforms_match_the_reference():
     keys = sample_keys(seed, epochs, indices)
     expected = [ref_output(ref_output(seed, e), i) for e, i in zip(epochs.tolist(), indices.tolist())]
     assert unsigned(keys) == expected
+    assert [sample_key(seed, e, i) for e, i in zip(epochs.tolist(), indices.tolist())] == keys.tolist()
     u64, u32 = uniforms(keys, range(35)), uniforms(keys, range(35), dtype=torch.float32)
     for n, key in enumerate(expected):
         assert u64[n].tolist() == [(ref_output(key, s) >> 11) * 2.0 ** -53 for s in range(35)]

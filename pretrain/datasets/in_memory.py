@@ -63,16 +63,16 @@ class InMemoryImages(Dataset):
 @DATASETS.register_module()
 class InMemoryMultiView(InMemoryImages):
     """{'inputs': [view, ...], 'data_samples': labels} per batch, the views of `views` (`crop` / `original`);
-    `size`, `crop_scale`, `original_mode`, `augment`, `generator` as in `MultiViewImageFolder`. Keys are indices or
+    `size`, `crop_scale`, `original_mode`, `augment`, `generator`, `photometric` as in `MultiViewImageFolder`. Keys are indices or
     `(index, epoch)` pairs from `EpochSeededSampler` / `SeededInfiniteSampler`."""
 
     def __init__(self, data_root, split="train", views=("crop", "crop"), size=32, crop_scale=(0.2, 1.0),
                  original_mode="resize", augment=None, seed=0, reader="cifar10", device="cpu", download=False,
-                 generator="numpy"):
+                 generator="numpy", photometric="auto"):
         super().__init__(data_root, split, reader, device, download)
         self.seed = seed
         self.make_views = BatchedViews(views, size, crop_scale, original_mode=original_mode, augment=augment,
-                                       generator=generator)
+                                       generator=generator, photometric=photometric)
         self.metainfo["views"] = list(views)
 
     def __getitems__(self, keys) -> dict:

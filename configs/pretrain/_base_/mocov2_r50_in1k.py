@@ -56,3 +56,6 @@ custom_hooks = [dict(type='KNNMonitorHook', data_root=data_root, bank_split='tra
                      size=224, eval_resize=256, bank_samples=128116, query_samples=10000,
                      interval=10, by_epoch=True, batch_size=256, num_workers=8)]
 log_processor = dict(by_epoch=True)
+# [choice] speed, no effect on what is logged: the model's outputs reach the message hub at logging steps only
+# (pretrain/hooks.py), so the device is not stopped every step to read them
+default_hooks = dict(runtime_info=dict(type='SyncFreeRuntimeInfoHook'))
