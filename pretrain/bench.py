@@ -6,6 +6,8 @@ decode to a fixed size, views made batch-wise on the training device).
     python -m pretrain.bench                                   # CPU defaults: R18, 64 px, batch 64, 1 worker
     python -m pretrain.bench --arch resnet50 --size 224 --batch 128 --device cuda --amp bf16 --channels-last \
         --workers 8,16 --json bench.json                       # GPU: synthetic ImageNet-sized JPEGs
+    python -m pretrain.bench --profile cifar10-gpu --device cuda --json bench.json   # issue 21: the profile's
+                                                               # configs in parts (pretrain/bench_profile.py)
 
 "images/s" counts source images (a MoCo-v2 step sees 2 views of each, LeOCLR 3). Printed ratios:
 ours/reference (≈1 means the mmengine plumbing costs nothing), LeOCLR/MoCo-v2 per image (theory ≈ 1/1.25),
@@ -180,7 +182,26 @@ def main(argv=None):
                                             "at the view size below 128 px, else synthetic ImageNet-sized JPEGs")
     parser.add_argument("--images", type=int, default=512, help="images to generate when --data-root is not set")
     parser.add_argument("--json", help="write the figures here, updated after every measurement")
+    profile = parser.add_argument_group("--profile: a profile's own configs in parts (pretrain/bench_profile.py)")
+    profile.add_argument("--profile", choices=["cifar10-gpu"], help="model-only, views-only and full-step rates of "
+                         "the profile's pretraining configs; the options above except --device, --amp, --steps, "
+                         "--rounds, --methods, --json do not apply")
+    profile.add_argument("--warmup", type=int, default=3, help="untimed steps per method and part first")
+    profile.add_argument("--generator", choices=["counter", "numpy"], default="counter")
+    profile.add_argument("--photometric", choices=["auto", "masked", "dense"], default="auto")
+    profile.add_argument("--compile", action="store_true", help="compile backbone and head (model.compile)")
+    profile.add_argument("--knn-bank", type=int, help="kNN bank images (default 50,000 on a GPU, 1,000 on a CPU)")
+    profile.add_argument("--knn-queries", type=int, help="kNN query images (default 10,000 on a GPU, 200 on a CPU)")
     args = parser.parse_args(argv)
+    if args.profile:
+        from pretrain import bench_profile
+
+        gpu = args.device.startswith("cuda")
+        args.knn_bank = args.knn_bank or (50_000 if gpu else 1_000)
+        args.knn_queries = args.knn_queries or (10_000 if gpu else 200)
+        args.batch = args.batch if "--batch" in (argv or __import__("sys").argv) else None  # the config's
+        bench_profile.print_report(bench_profile.run(args))
+        return 0
     amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, None: None}[args.amp]
     # small views come from images of their own size (the scenes); ImageNet-sized sources are stored at 256 for 224
     decode_size = args.decode_size or (args.size if args.size < 128 else round(args.size * 8 / 7))
