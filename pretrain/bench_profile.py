@@ -8,7 +8,7 @@ median over rounds, so a load that drifts biases none. Also the kNN monitor's ti
 through the backbone, then the weighted vote; its bank stays fp32) and, on a GPU, a `torch.profiler` table of
 the top 15 ops of a few full steps; on the CPU the views' µs per sample, for both photometric modes.
 Images are random uint8 at the profile's size (speed does not depend on content); the views use the counter
-generator unless `--generator numpy`. `--compile` compiles backbone and head (`model.compile`); `--json` writes
+generator unless `--generator numpy`. `--compile` sets the model's `compile=True` switch; `--json` writes
 the figures after every measurement.
 """
 from __future__ import annotations
@@ -44,10 +44,8 @@ def _build(path: str, device: torch.device, amp: str | None, compile_model: bool
     for module in REGISTERING_MODULES:
         importlib.import_module(module)
     cfg = Config.fromfile(path)
-    model = MODELS.build(cfg.model).to(device)  # the model applies the config's channels_last itself
-    if compile_model:  # in place: the state_dict keys stay those of the uncompiled modules
-        for module in (model.backbone, model.neck, model.momentum_backbone, model.momentum_neck):
-            module.compile()
+    # the model applies the config's channels_last itself, and `compile` (in place) when asked
+    model = MODELS.build(dict(cfg.model, compile=compile_model or cfg.model.get("compile", False))).to(device)
     # the config's bf16 (an AmpOptimWrapper with dtype bfloat16 in the 2-minute configs) runs as BF16OptimWrapper,
     # autocast without a loss scaler, as `pretrain.train --amp bf16` and the study's configs do
     bf16 = amp == "bf16" or (amp is None and cfg.optim_wrapper.get("dtype") in ("bfloat16", torch.bfloat16))

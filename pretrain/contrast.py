@@ -108,8 +108,8 @@ class MomentumContrast(BaseModel):
 
     def __init__(self, arch="resnet50", stem="standard", proj_hidden_dim=None, proj_dim=128,
                  queue_size=65536, momentum=0.999, temperature=0.2, bn="shuffle", bn_splits=8, seed=0,
-                 channels_last=False, infonce_precision="fp32", diagnostics=False, data_preprocessor=None,
-                 init_cfg=None):
+                 channels_last=False, infonce_precision="fp32", diagnostics=False, compile=False,
+                 data_preprocessor=None, init_cfg=None):
         data_preprocessor = data_preprocessor or dict(type="MultiViewPreprocessor")
         data_preprocessor.setdefault("channels_last", channels_last)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -143,6 +143,10 @@ class MomentumContrast(BaseModel):
         self._shuffles = 0
         if channels_last:
             self.to(memory_format=torch.channels_last)
+        if compile:  # [choice] off until measured faster (pretrain.bench --profile … --compile); in place, so the
+            # state_dict keys stay those of the uncompiled modules and checkpoints load either way
+            for module in (self.backbone, self.neck, self.momentum_backbone, self.momentum_neck):
+                module.compile()
 
     @staticmethod
     def _resolve_bn(bn: str) -> str:

@@ -143,3 +143,10 @@ def test_key_shuffle_does_not_change_keys_in_split_mode():
     expected = F.normalize(model.momentum_neck(model.momentum_backbone(x)), dim=1)
     torch.testing.assert_close(shuffled, expected, atol=1e-5, rtol=1e-5)
 
+
+
+def test_the_compile_switch_keeps_checkpoint_keys():
+    """`model.compile=True` compiles in place (lazily, at the first call): checkpoints keep the uncompiled keys."""
+    compiled = tiny(MoCoV2, compile=True)
+    assert compiled.state_dict().keys() == tiny(MoCoV2).state_dict().keys()
+    assert all(getattr(m, "_compiled_call_impl", None) is not None for m in (compiled.backbone, compiled.neck))

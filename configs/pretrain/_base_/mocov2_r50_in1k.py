@@ -20,6 +20,8 @@ model = dict(
     bn='shuffle',
     bn_splits=8,
     channels_last=False,             # [choice] speed switch, no effect on results
+    compile=False,                   # [choice] speed switch: torch.compile of encoders and head, off until
+                                     # measured faster (pretrain.bench --profile cifar10-gpu --compile)
     data_preprocessor=dict(type='MultiViewPreprocessor', mean=(123.675, 116.28, 103.53), std=(58.395, 57.12, 57.375)),
 )
 
