@@ -23,7 +23,8 @@ import torch
 import torch.nn.functional as F
 
 PROFILE_CONFIGS = {
-    "cifar10-gpu": {m: f"configs/pretrain/cifar10/{m}_r18-cifar_1xb512-2min_cifar10.py" for m in ("mocov2", "leoclr")},
+    "cifar10-gpu": {m: f"configs/pretrain/cifar10/{m}_r18-cifar_1xb512-warmup-coslr-20e_cifar10.py"
+                    for m in ("mocov2", "leoclr")},
 }
 REGISTERING_MODULES = ("pretrain.mocov2", "pretrain.leoclr", "pretrain.data", "pretrain.hooks", "pretrain.optim",
                        "pretrain.datasets.in_memory")
@@ -198,6 +199,7 @@ def print_report(report: dict) -> None:
         print(f"  views {name}: {us} µs per view-sample")
     knn = report.get("knn")
     if knn:
-        print(f"  kNN: features of {knn['bank']} + {knn['queries']} images {knn['extract_s']} s, vote {knn['vote_s']} s")
+        print(f"  kNN: features of {knn['bank']} + {knn['queries']} images {knn['extract_s']} s, "
+              f"vote {knn['vote_s']} s")
     if report.get("profiler_top15"):
         print(report["profiler_top15"])

@@ -19,6 +19,7 @@ from pretrain.counter_rng import permutation
 from pretrain.resnet_trunk import build_resnet
 
 INFONCE_PRECISIONS = ("fp32", "autocast")
+HEADS = ("mlp", "linear")
 FEATURE_DIMS = {"resnet18": 512, "resnet34": 512, "resnet50": 2048, "resnet101": 2048, "resnet152": 2048}
 BN_MODES = ("shuffle", "split", "sync", "plain")
 
@@ -106,7 +107,7 @@ class MomentumContrast(BaseModel):
 
     view_names: tuple[str, ...] = ()
 
-    def __init__(self, arch="resnet50", stem="standard", proj_hidden_dim=None, proj_dim=128,
+    def __init__(self, arch="resnet50", stem="standard", proj_hidden_dim=None, proj_dim=128, head="mlp",
                  queue_size=65536, momentum=0.999, temperature=0.2, bn="shuffle", bn_splits=8, seed=0,
                  channels_last=False, infonce_precision="fp32", diagnostics=False, compile=False,
                  data_preprocessor=None, init_cfg=None):
@@ -124,8 +125,12 @@ class MomentumContrast(BaseModel):
         self.diagnostics = diagnostics  # log the key batch's mean pairwise cosine and the embeddings' effective rank
         feat_dim = FEATURE_DIMS[arch]
         self.backbone = build_resnet(arch, stem)
-        self.neck = nn.Sequential(nn.Linear(feat_dim, proj_hidden_dim or feat_dim), nn.ReLU(inplace=True),
-                                  nn.Linear(proj_hidden_dim or feat_dim, proj_dim))
+        if head not in HEADS:
+            raise ValueError(f"model.head={head!r}: choose one of {HEADS}")
+        # mlp: MoCo-v2's Linear-ReLU-Linear; linear: one Linear, as MoCo v1 and MoCo's CIFAR-10 demo (512 → 128)
+        self.neck = (nn.Sequential(nn.Linear(feat_dim, proj_hidden_dim or feat_dim), nn.ReLU(inplace=True),
+                                   nn.Linear(proj_hidden_dim or feat_dim, proj_dim)) if head == "mlp"
+                     else nn.Sequential(nn.Linear(feat_dim, proj_dim)))
         self.bn_mode = self._resolve_bn(bn)
         if self.bn_mode == "split":
             convert_to_split_bn(self.backbone, bn_splits)

@@ -1,4 +1,5 @@
-"""Hooks: the kNN monitor, the curves CSV, the train-time budget, the queue pre-fill and sync-free logging (plain-type checkpoints: `pretrain.plain_checkpoint`)."""
+"""Hooks: the kNN monitor, the curves CSV, the train-time budget, the queue pre-fill and sync-free logging
+(plain-type checkpoints: `pretrain.plain_checkpoint`)."""
 from __future__ import annotations
 
 import math
@@ -37,13 +38,17 @@ class KNNMonitorHook(Hook):
     with `by_epoch`) and at the end; logged as `knn_top1` to the log, tensorboard and the curves CSV.
 
     The bank and queries are ImageFolder splits of `data_root`, or, with `dataset` (a dataset config without
-    `data_root`/`split`, e.g. `dict(type='InMemoryEval', size=32)`), that dataset's splits."""
+    `data_root`/`split`, e.g. `dict(type='InMemoryEval', size=32)`), that dataset's splits. `features`: the
+    backbone's (the suite's kNN protocol) or the query head's output (`head`: what MoCo's CIFAR-10 demo reads)."""
 
     priority = "LOW"
 
     def __init__(self, data_root, bank_split="train", query_split="val", size=224, eval_resize=None,
                  bank_samples=None, query_samples=None, interval=1, by_epoch=False, k=20, temperature=0.1,
-                 batch_size=256, num_workers=0, dataset=None):
+                 batch_size=256, num_workers=0, dataset=None, features="backbone"):
+        if features not in ("backbone", "head"):
+            raise ValueError(f"KNNMonitorHook features={features!r}: choose 'backbone' or 'head'")
+        self.features = features
         if dataset is None:
             self.bank = EvalImageFolder(data_root, bank_split, size, eval_resize, bank_samples)
             self.queries = EvalImageFolder(data_root, query_split, size, eval_resize, query_samples)
@@ -58,9 +63,10 @@ class KNNMonitorHook(Hook):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         was_training = model.training
         model.eval()
-        bank, bank_labels = extract_features(model.backbone, model.data_preprocessor, self.bank, self.batch_size,
+        net = model.backbone if self.features == "backbone" else torch.nn.Sequential(model.backbone, model.neck)
+        bank, bank_labels = extract_features(net, model.data_preprocessor, self.bank, self.batch_size,
                                              self.num_workers)
-        queries, query_labels = extract_features(model.backbone, model.data_preprocessor, self.queries,
+        queries, query_labels = extract_features(net, model.data_preprocessor, self.queries,
                                                  self.batch_size, self.num_workers)
         model.train(was_training)
         return weighted_knn_top1(bank, bank_labels, queries, query_labels, self.k, self.temperature)
@@ -72,7 +78,7 @@ class KNNMonitorHook(Hook):
         self.last = (step, top1)
         runner.message_hub.update_scalar("train/knn_top1", top1)
         runner.visualizer.add_scalars({"knn_top1": top1}, step=step)
-        runner.logger.info(f"kNN monitor (k={self.k}, T={self.temperature}, bank {len(self.bank)}, "
+        runner.logger.info(f"kNN monitor ({self.features}, k={self.k}, T={self.temperature}, bank {len(self.bank)}, "
                            f"queries {len(self.queries)}) at step {step}: top-1 {top1:.2f}%")
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:

@@ -120,6 +120,8 @@ class Table:
     # a bar the table's own rows are held to (suite tables): dict(metric, margin, rows, over), rendered by the
     # report as reached / not reached; None for the paper's tables, whose bar is the paper's number
     goal: dict | None = None
+    # a study fixed before its first run, per profile key: dict(epochs, seeds, primary) (cifar10-gpu, issue 21)
+    study: dict | None = None
 
     def row(self, key: str) -> Row:
         for row in self.rows:
@@ -212,8 +214,15 @@ def _load_table(path: Path) -> Table:
             raise TableError(f"table {name!r} ({path}): `goal` needs exactly the keys {list(_GOAL_KEYS)}, "
                              f"got {sorted(goal)}")
         goal.update(rows=list(goal["rows"]), over=list(goal["over"]), margin=float(goal["margin"]))
+    study = {key: dict(value) for key, value in (cfg.get("study") or {}).items()}
+    for key, value in study.items():
+        if key not in map(profile_key, PROFILES) or set(value) != {"epochs", "seeds", "primary"}:
+            raise TableError(f"table {name!r} ({path}): `study` maps a profile key to dict(epochs, seeds, primary); "
+                             f"got {key!r}: {sorted(value)}")
+        if value["primary"] not in cfg.metrics:
+            raise TableError(f"table {name!r} ({path}): study primary {value['primary']!r} is not one of its metrics")
     return Table(name=name, title=cfg.title, metrics=tuple(cfg.metrics), stage=stage, note=cfg.note, rows=rows,
-                 path=path, goal=goal)
+                 path=path, goal=goal, study=study or None)
 
 
 def load_tables(names=None, *, validate: bool = True, check_files: bool = True, tables_dir=None,

@@ -70,9 +70,13 @@ cifar10 = {
     'configs/knn/cifar10/knn_r18_cifar10_bnraw.py': 2,
     'configs/linear/cifar10/probe_r18_cifar10.py': 5,
 }
-# cifar10-gpu (GPU-minutes): each pretraining run is capped at 2 minutes of training (plus kNN and start-up)
+# cifar10-gpu (GPU-minutes): the equal-epoch study, 20 epochs at the H200 speeds measured 2026-11-27 (MoCo-v2
+# ≈ 5.8k, LeOCLR ≈ 3.7k images/s: 172 / 270 s) plus ≈ 30 s start-up and two kNN passes; suite.gpu_calls plans the
+# device calls by these; the retired 2-minute runs took 4 each
 cifar10_gpu_unit = 'GPU-min'
 cifar10_gpu = {
+    'configs/pretrain/cifar10/mocov2_r18-cifar_1xb512-warmup-coslr-20e_cifar10.py': 3.6,
+    'configs/pretrain/cifar10/leoclr_r18-cifar_1xb512-warmup-coslr-20e_cifar10.py': 5.2,
     'configs/pretrain/cifar10/mocov2_r18-cifar_1xb512-2min_cifar10.py': 4,
     'configs/pretrain/cifar10/leoclr_r18-cifar_1xb512-2min_cifar10.py': 4,
     'configs/knn/cifar10/knn_r18-cifar_cifar10.py': 0.5,
