@@ -216,7 +216,7 @@ def sweep_section(out_dir: Path) -> list[str]:
 def render_readme(profile: str, results: list[TableResult], pretrain_records: list[dict], provenance: dict,
                   figures: dict, warnings: list[str], generated: str, extra: list[str] = ()) -> str:
     out = [f"# Results: profile `{profile}`", ""]
-    found = comparisons(results)
+    found = comparisons(results, profile)
     if profile in DISCLAIMERS:
         out += [f"> {DISCLAIMERS[profile]}", ""]
     if profile == "smoke":
@@ -264,7 +264,7 @@ def render_readme(profile: str, results: list[TableResult], pretrain_records: li
                     f"{hours(entry.get('wall_s') or 0)}, commits {', '.join(entry.get('commits', [])) or '—'}",
                     "", "runs: " + (", ".join(f"`{x}`" for x in entry.get("run_ids", [])) or "—"), "",
                     "</details>", ""]
-    out += leoclr_vs_mocov2(results)
+    out += leoclr_vs_mocov2(results, profile)
     out += list(extra)
     out += ["## Pretraining runs", ""]
     if pretrain_records:

@@ -5,23 +5,36 @@ from __future__ import annotations
 
 from suite.aggregate import TableResult
 from suite.labels import hours
+from suite.tables import profile_key
 from suite.verdict import Paired, compare_paired, judge
 from suite.verdict import summary as verdict_summary
 
 
-def comparisons(results: list[TableResult]) -> list[tuple[TableResult, str, str, Paired]]:
+def comparisons(results: list[TableResult], profile: str | None = None
+                ) -> list[tuple[TableResult, str, str, Paired]]:
     """(table result, LeOCLR row, headline metric, paired comparison) for every LeOCLR row that has a MoCo-v2
     counterpart of the same setting, on the row's first (headline) metric, from per-seed values; the verdicts
-    judged per table (Holm over its protocols: `suite.verdict.judge`)."""
+    judged per table (Holm over its protocols: `suite.verdict.judge`). A table with a study fixed for `profile`
+    (`study` in its config: the seeds chosen before the first run) is read on those seeds only, and only once every
+    one of them is in for both methods; before that its verdict is "pending"."""
     out = []
     for result in results:
         table, found = result.table, []
+        study = (table.study or {}).get(profile_key(profile)) if profile else None
         for row in table.rows:
             if row.method != "leoclr" or row.is_gap:
                 continue
             other = table.baseline(row, "mocov2")
             metric = row.metrics[0]
             a, b = result.values.get((row.key, metric)), result.values.get((other, metric)) if other else None
+            if a and b and study:
+                fixed = {int(seed) for seed in study["seeds"]}
+                a, b = ({s: v for s, v in x.items() if int(s) in fixed} for x in (a, b))
+                paired = fixed & {int(s) for s in a} & {int(s) for s in b}
+                if paired != fixed:
+                    found.append((row.key, metric, Paired(len(paired), None, None, None, None,
+                                                          f"pending: {len(paired)} of {len(fixed)} fixed seeds")))
+                    continue
             if a and b:
                 found.append((row.key, metric, compare_paired(a, b)))
         judged = judge([c for _, _, c in found])
@@ -94,10 +107,10 @@ def table_verdict(result: TableResult, found: list) -> list[str]:
     return out + [""] + [f"- `{row}`: {regime_line(result, row)}" for row, _, _ in mine] + [""]
 
 
-def leoclr_vs_mocov2(results: list[TableResult]) -> list[str]:
+def leoclr_vs_mocov2(results: list[TableResult], profile: str | None = None) -> list[str]:
     """The question the suite exists for, in one place: LeOCLR − MoCo-v2 per protocol from paired seeds (the
     per-table lines, gathered), with how the verdict is read."""
-    found = comparisons(results)
+    found = comparisons(results, profile)
     if not found:
         return []
     lines = ["## LeOCLR vs MoCo-v2 (paired seeds)", "",

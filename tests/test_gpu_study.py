@@ -61,3 +61,23 @@ def test_heads_and_head_output_knn():
     model = MoCoV2(**small, head="linear").eval()
     features = torch.nn.Sequential(model.backbone, model.neck)(torch.randn(2, 3, 32, 32))
     assert features.shape == (2, 8)  # what KNNMonitorHook(features='head') votes on
+
+
+def test_the_verdict_waits_for_every_fixed_seed():
+    from suite.aggregate import TableResult
+    from suite.tables import load_tables
+    from suite.verdict_section import comparisons
+
+    table = next(t for t in load_tables(check_files=False) if t.name == "cifar10")
+    le, mo = {0: 60.0, 1: 61.0, 7: 99.0}, {0: 58.0, 1: 58.5, 7: 10.0}   # seed 7 is not one of the study's
+
+    def verdicts(profile, le, mo):
+        result = TableResult(table=table, lines=[], status="partial", expected=0, have=0,
+                             values={("leoclr-knn", "knn_top1"): le, ("mocov2-knn", "knn_top1"): mo})
+        return {row: c for _, row, _, c in comparisons([result], profile)}
+
+    pending = verdicts("cifar10-gpu", le, mo)["leoclr-knn"]
+    assert pending.verdict == "pending: 2 of 3 fixed seeds" and not pending.assessed
+    complete = verdicts("cifar10-gpu", {**le, 2: 62.0}, {**mo, 2: 59.0})["leoclr-knn"]
+    assert complete.n == 3 and complete.assessed                  # seed 7 left out of the pairing
+    assert verdicts("cifar10", le, mo)["leoclr-knn"].n == 3        # no study for the CPU profile: all seeds
