@@ -23,7 +23,7 @@ def test_the_cifar10_dry_run_lists_every_row_of_its_table():
     assert "[data] " in out and "-m pretrain.datasets.cifar /nonexistent/cifar10" in out
     gpu = plan("cifar10-gpu")
     assert {run.config for run in gpu.pretrain_runs} == {
-        f"configs/pretrain/cifar10/{m}_r18-cifar_1xb512-2min_cifar10.py" for m in ("leoclr", "mocov2")}
+        f"configs/pretrain/cifar10/{m}_r18-cifar_1xb512-warmup-coslr-20e_cifar10.py" for m in ("leoclr", "mocov2")}
 
 
 def test_the_data_step_uses_the_shared_tarball_or_says_what_to_put_where(tmp_path, monkeypatch):
